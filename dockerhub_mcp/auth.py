@@ -1,0 +1,188 @@
+"""Docker Hub authentication: exchange username + personal access token for a short-lived JWT.
+
+Hub refuses a PAT as a bearer token, so `HubAuth` exchanges it at `POST /v2/auth/token` (falling back
+to the older `POST /v2/users/login` where that route is missing), caches the JWT until 60 s before it
+expires, lets one exchange run at a time however many requests wait for it, and on a 401 exchanges
+once more and retries the request once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from dataclasses import dataclass
+
+import anyio
+import httpx2
+import jwt
+from pydantic import SecretStr
+
+from dockerhub_mcp import __version__
+from dockerhub_mcp.errors import AuthenticationError, UpstreamError, error_from_response, hub_message
+
+__all__ = ["DEFAULT_LIFETIME", "REFRESH_MARGIN", "USER_AGENT", "HubAuth"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LIFETIME = 600.0
+REFRESH_MARGIN = 60.0
+USER_AGENT = f"dockerhub-mcp/{__version__}"
+JSON_HEADERS = {"Accept": "application/json", "Content-Type": "application/json", "User-Agent": USER_AGENT}
+
+TOKEN_ROUTE = "/v2/auth/token"  # noqa: S105 - a route, not a password
+LOGIN_ROUTE = "/v2/users/login"
+
+
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    jwt: str
+    refresh_at: float
+
+
+Send = Callable[[httpx2.Request], Awaitable[httpx2.Response]]
+
+
+class HubAuth(httpx2.Auth):
+    """An `httpx2.Auth` flow that sends `Authorization: Bearer <JWT>` obtained from the PAT.
+
+    Args:
+        base_url: the Hub API base URL (token routes are resolved against it).
+        username: the Docker Hub username that owns the token.
+        token: the personal access token.
+        send: sends an exchange request without authentication (the client's own connection pool).
+        clock: unix time source, injectable so tests can move time without sleeping.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        username: str,
+        token: SecretStr,
+        send: Send,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._username = username
+        self._token = token
+        self._send = send
+        self._clock = clock
+        self._lock = anyio.Lock()
+        self._cached: _Cached | None = None
+        self._login_route = False
+
+    def __repr__(self) -> str:
+        return f"HubAuth(username={self._username!r}, token=SecretStr('**********'))"
+
+    def _valid_jwt(self) -> str | None:
+        cached = self._cached
+        if cached is not None and self._clock() < cached.refresh_at:
+            return cached.jwt
+        return None
+
+    async def jwt(self) -> str:
+        """Return a JWT valid for at least a while, exchanging the PAT if none is cached.
+
+        However many callers wait here at once, one exchange runs; the rest reuse its JWT.
+
+        Raises:
+            AuthenticationError: Hub refused the username or token.
+            DockerHubError: the exchange failed otherwise (rate limit, Hub down).
+        """
+        token = self._valid_jwt()
+        if token is not None:
+            return token
+        async with self._lock:
+            token = self._valid_jwt()
+            if token is None:
+                token = await self._exchange()
+            return token
+
+    async def _exchange(self) -> str:
+        for route in (LOGIN_ROUTE,) if self._login_route else (TOKEN_ROUTE, LOGIN_ROUTE):
+            response = await self._send(self._exchange_request(route))
+            token = self._accept(route, response)
+            if token is not None:
+                return token
+        raise UpstreamError("Docker Hub offers no token route (/v2/auth/token or /v2/users/login).")
+
+    def _exchange_request(self, route: str) -> httpx2.Request:
+        secret = self._token.get_secret_value()
+        body = (
+            {"identifier": self._username, "secret": secret}
+            if route == TOKEN_ROUTE
+            else {"username": self._username, "password": secret}
+        )
+        return httpx2.Request("POST", self._base_url + route, content=json.dumps(body), headers=JSON_HEADERS)
+
+    def _accept(self, route: str, response: httpx2.Response) -> str | None:
+        """Read an exchange answer: the JWT, None when the route is missing, or raise."""
+        status = response.status_code
+        if 200 <= status < 300:
+            try:
+                data = response.json()
+            except ValueError:
+                data = None
+            token = (data.get("access_token") or data.get("token")) if isinstance(data, dict) else None
+            if not isinstance(token, str) or not token:
+                raise UpstreamError("Docker Hub's token exchange answered without a token.", status=status)
+            self._cache(token)
+            return token
+        if route == TOKEN_ROUTE and status in (404, 405):
+            logger.info("%s is not served here; falling back to %s", TOKEN_ROUTE, LOGIN_ROUTE)
+            self._login_route = True
+            return None
+        if status in (401, 403):
+            raise AuthenticationError(_refusal(status, response.content), status=status)
+        raise error_from_response(
+            status, response.content, response.headers, what="the token exchange", now=self._clock
+        )
+
+    def _cache(self, token: str) -> None:
+        received = self._clock()
+        lifetime = DEFAULT_LIFETIME
+        try:
+            claims = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            claims = {}
+        exp, iat = claims.get("exp"), claims.get("iat")
+        if isinstance(exp, int | float):
+            # Measure the lifetime from iat when present, so a skewed local clock cannot expire every token.
+            lifetime = float(exp - iat) if isinstance(iat, int | float) else float(exp) - received
+        margin = min(REFRESH_MARGIN, max(lifetime, 0.0) / 2)
+        self._cached = _Cached(token, received + lifetime - margin)
+
+    async def async_auth_flow(self, request: httpx2.Request) -> AsyncGenerator[httpx2.Request, httpx2.Response]:
+        """Send `request` with a JWT; on 401 drop that JWT, exchange once more and retry once."""
+        for attempt in (1, 2):
+            token = await self.jwt()
+            request.headers["Authorization"] = f"Bearer {token}"
+            response = yield request
+            if response.status_code != 401 or attempt == 2:
+                return
+            logger.info("Docker Hub answered 401; exchanging the token once more")
+            cached = self._cached
+            if cached is not None and cached.jwt == token:
+                self._cached = None
+
+
+def _refusal(status: int, body: bytes) -> str:
+    said = hub_message(body)
+    detail = f" (Docker Hub said: {said})" if said else ""
+    try:
+        two_factor = json.loads(body).get("login_2fa_token") is not None
+    except (ValueError, AttributeError):
+        two_factor = False
+    if two_factor:
+        return "Docker Hub asked for a second factor: DOCKERHUB_TOKEN must be a personal access token, not a password."
+    if status == 403:
+        return (
+            f"Docker Hub refused to issue a token{detail}: the access token is not allowed to sign in "
+            "or lacks the scope needed. Check it in Docker Hub's account settings."
+        )
+    return (
+        f"Docker Hub rejected the username or access token{detail}. Check DOCKERHUB_USERNAME and "
+        "DOCKERHUB_TOKEN, and that the token is active."
+    )

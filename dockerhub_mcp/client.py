@@ -1,0 +1,391 @@
+"""The async Docker Hub client: one `httpx2.AsyncClient`, the operation table as the gate, typed methods.
+
+Every request names an operation of `operations.OPERATIONS`; the client refuses, before sending, any
+operation a personal access token must not be sent to, and any write in read-only mode. Path values
+are validated and percent-encoded there too. HTTP failures become the exception tree of `errors.py`
+here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import httpx2
+from pydantic import BaseModel, ValidationError
+
+from dockerhub_mcp.auth import USER_AGENT, HubAuth
+from dockerhub_mcp.config import Settings
+from dockerhub_mcp.errors import (
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    TokenKindError,
+    TransportError,
+    UpstreamError,
+    error_from_response,
+    token_kind_message,
+)
+from dockerhub_mcp.models import HubPage, HubRepository, HubTag
+from dockerhub_mcp.operations import (
+    Operation,
+    build_path,
+    check_description,
+    check_full_description,
+    match_path,
+    operation,
+)
+
+__all__ = ["MAX_PAGE_SIZE", "REPOSITORY_ORDERINGS", "TAG_ORDERINGS", "DockerHubClient", "RawAnswer"]
+
+logger = logging.getLogger(__name__)
+
+MAX_PAGE_SIZE = 100
+REPOSITORY_ORDERINGS = ("last_updated", "-last_updated", "name", "-name", "pull_count", "-pull_count")
+TAG_ORDERINGS = ("last_updated", "-last_updated", "name", "-name")
+PERMISSIONS = ("read", "write", "admin")
+M = TypeVar("M", bound=BaseModel)
+
+
+class RawAnswer(BaseModel):
+    """A raw answer: status and decoded body (JSON when Hub sent JSON, else text)."""
+
+    status: int
+    body: Any
+
+
+def _what(op: Operation, params: Mapping[str, str]) -> str:
+    """Name an operation and its target for error messages, e.g. "delete a tag (demo/web:v1)"."""
+    target = "/".join(params[k] for k in ("namespace", "repository") if k in params)
+    if "tag" in params:
+        target += f":{params['tag']}"
+    rest = [f"{k}={v}" for k, v in params.items() if k not in ("namespace", "repository", "tag")]
+    label = ", ".join(filter(None, [target, *rest]))
+    return f"{op.summary} ({label})" if label else op.summary
+
+
+def _check_page(page: int, page_size: int) -> None:
+    if page < 1:
+        raise InvalidInputError(f"page must be 1 or more (got {page}).")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InvalidInputError(f"page_size must be between 1 and {MAX_PAGE_SIZE} (got {page_size}).")
+
+
+def _page_of(url: str | None) -> int | None:
+    """The page number of a `next` URL; the URL itself is never followed (it could name another host)."""
+    if not url:
+        return None
+    try:
+        value = httpx2.URL(url).params.get("page")
+        return int(value) if value is not None else None
+    except (ValueError, httpx2.InvalidURL):
+        return None
+
+
+class DockerHubClient:
+    """An authenticated Docker Hub API client.
+
+    Args:
+        settings: username, token, API URL and read-only mode.
+        transport: an httpx2 transport; tests pass `httpx2.ASGITransport(app=sandbox.app)`.
+        clock: unix time source for token expiry.
+        timeout: seconds for each request (connect, read, write, pool).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
+        timeout: float = 30.0,
+    ) -> None:
+        self.settings = settings
+        self._clock = clock
+        self.auth = HubAuth(
+            settings.api_url, settings.username, settings.token, self._send_unauthenticated, clock=clock
+        )
+        self._http = httpx2.AsyncClient(
+            base_url=settings.api_url,
+            auth=self.auth,
+            transport=transport,
+            timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
+            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"DockerHubClient(username={self.settings.username!r}, api_url={self.settings.api_url!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def _send_unauthenticated(self, request: httpx2.Request) -> httpx2.Response:
+        return await self._http.send(request, auth=None)
+
+    async def check(self) -> None:
+        """Exchange the PAT for a JWT, the whole health check; no API route is called.
+
+        Raises:
+            DockerHubError: the exchange failed (the message says why).
+        """
+        with _mapped("the token exchange"):
+            await self.auth.jwt()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    # The gate and the one place HTTP becomes the exception tree.
+
+    def check_allowed(self, op: Operation, params: Mapping[str, str]) -> None:
+        """Raise unless `op` may be sent with this server's PAT in this mode; nothing is sent either way."""
+        what = _what(op, params)
+        if op.kind == "oat_only":
+            raise TokenKindError(token_kind_message(what.capitalize()))
+        if op.kind == "not_for_pat":
+            raise TokenKindError(f"This server does not send {what}: {op.reason}.")
+        if op.kind == "deprecated":
+            raise InvalidInputError(
+                f"{op.method} {op.template} is a deprecated Docker Hub path; use {op.replacement} instead."
+            )
+        if op.kind == "refused":
+            raise PermissionDeniedError(f"Refused: {op.reason}.")
+        if self.settings.read_only and not op.read_only:
+            raise PermissionDeniedError(f"This server is read-only: {what} would change Docker Hub, so it is not sent.")
+
+    async def send(
+        self,
+        op: Operation,
+        params: Mapping[str, str],
+        *,
+        query: Mapping[str, str | int] | None = None,
+        body: Any = None,
+    ) -> httpx2.Response:
+        """Send one operation and return the 2xx answer.
+
+        Raises:
+            DockerHubError: refused before sending, or mapped from Hub's answer or a transport failure.
+        """
+        self.check_allowed(op, params)
+        path = build_path(op, dict(params))
+        what = _what(op, params)
+        content = None if body is None else json.dumps(body)
+        headers = {"Content-Type": "application/json"} if content is not None else None
+        with _mapped(what):
+            response = await self._http.request(
+                op.method, path, params=dict(query or {}), content=content, headers=headers
+            )
+        if response.status_code >= 300:
+            raise error_from_response(
+                response.status_code,
+                response.content,
+                response.headers,
+                what=what,
+                oat_only=op.kind == "oat_only",
+                now=self._clock,
+            )
+        return response
+
+    async def _get_model(self, model: type[M], key: str, params: Mapping[str, str], **query: str | int) -> M:
+        response = await self.send(operation(key), params, query={k: v for k, v in query.items() if v is not None})
+        return _parse(model, response, _what(operation(key), params))
+
+    # Repositories.
+
+    async def list_repositories(
+        self,
+        namespace: str,
+        *,
+        page: int = 1,
+        page_size: int = 25,
+        name: str | None = None,
+        ordering: str | None = None,
+    ) -> HubPage[HubRepository]:
+        """One page of `namespace`'s repositories."""
+        _check_page(page, page_size)
+        if ordering is not None and ordering not in REPOSITORY_ORDERINGS:
+            raise InvalidInputError(f"ordering must be one of {', '.join(REPOSITORY_ORDERINGS)}.")
+        query: dict[str, str | int] = {"page": page, "page_size": page_size}
+        if name:
+            query["name"] = name
+        if ordering:
+            query["ordering"] = ordering
+        response = await self.send(operation("list_repositories"), {"namespace": namespace}, query=query)
+        return _parse(HubPage[HubRepository], response, f"list repositories ({namespace})")
+
+    async def iter_repositories(
+        self, namespace: str, *, ordering: str | None = None, name: str | None = None, limit: int | None = None
+    ) -> AsyncIterator[HubRepository]:
+        """Every repository of `namespace` (up to `limit`), 100 a page."""
+        page: int | None = 1
+        seen = 0
+        while page is not None:
+            try:
+                batch = await self.list_repositories(
+                    namespace, page=page, page_size=MAX_PAGE_SIZE, name=name, ordering=ordering
+                )
+            except NotFoundError:
+                if page > 1:
+                    return  # Hub can hand out a `next` that then 404s: that is the end.
+                raise
+            for repo in batch.results:
+                yield repo
+                seen += 1
+                if limit is not None and seen >= limit:
+                    return
+            page = _page_of(batch.next) if batch.results else None
+
+    async def get_repository(self, namespace: str, repository: str) -> HubRepository:
+        """One repository, with its full description."""
+        return await self._get_model(
+            HubRepository, "get_repository", {"namespace": namespace, "repository": repository}
+        )
+
+    async def update_description(
+        self,
+        namespace: str,
+        repository: str,
+        *,
+        description: str | None = None,
+        full_description: str | None = None,
+    ) -> HubRepository:
+        """Set a repository's description and/or full description; return the repository as Hub has it."""
+        if description is None and full_description is None:
+            raise InvalidInputError("Give description, full_description or both.")
+        body: dict[str, str] = {}
+        if description is not None:
+            body["description"] = check_description(description)
+        if full_description is not None:
+            body["full_description"] = check_full_description(full_description)
+        params = {"namespace": namespace, "repository": repository}
+        response = await self.send(operation("update_repository"), params, body=body)
+        try:
+            return HubRepository.model_validate_json(response.content)
+        except ValidationError:
+            # The PATCH answer is undocumented: when it is not a repository, read the repository back.
+            return await self.get_repository(namespace, repository)
+
+    # Tags.
+
+    async def list_tags(
+        self,
+        namespace: str,
+        repository: str,
+        *,
+        page: int = 1,
+        page_size: int = 25,
+        name: str | None = None,
+        ordering: str | None = None,
+    ) -> HubPage[HubTag]:
+        """One page of a repository's tags."""
+        _check_page(page, page_size)
+        if ordering is not None and ordering not in TAG_ORDERINGS:
+            raise InvalidInputError(f"ordering must be one of {', '.join(TAG_ORDERINGS)}.")
+        query: dict[str, str | int] = {"page": page, "page_size": page_size}
+        if name:
+            query["name"] = name
+        if ordering:
+            query["ordering"] = ordering
+        params = {"namespace": namespace, "repository": repository}
+        response = await self.send(operation("list_tags"), params, query=query)
+        return _parse(HubPage[HubTag], response, f"list tags ({namespace}/{repository})")
+
+    async def iter_tags(
+        self, namespace: str, repository: str, *, ordering: str | None = None, name: str | None = None
+    ) -> AsyncIterator[HubTag]:
+        """Every tag of a repository, 100 a page."""
+        page: int | None = 1
+        while page is not None:
+            try:
+                batch = await self.list_tags(
+                    namespace, repository, page=page, page_size=MAX_PAGE_SIZE, name=name, ordering=ordering
+                )
+            except NotFoundError:
+                if page > 1:
+                    return
+                raise
+            for tag in batch.results:
+                yield tag
+            page = _page_of(batch.next) if batch.results else None
+
+    async def get_tag(self, namespace: str, repository: str, tag: str) -> HubTag:
+        """One tag with its images."""
+        return await self._get_model(HubTag, "get_tag", {"namespace": namespace, "repository": repository, "tag": tag})
+
+    async def delete_tag(self, namespace: str, repository: str, tag: str) -> None:
+        """Delete one tag (not the repository; a manifest other tags use survives)."""
+        await self.send(operation("delete_tag"), {"namespace": namespace, "repository": repository, "tag": tag})
+
+    # Teams.
+
+    async def grant_team_access(
+        self, namespace: str, repository: str, group_id: int, permission: str
+    ) -> dict[str, Any]:
+        """Give team `group_id` `permission` on a repository; return Hub's `{group_name, permission, group_id}`."""
+        if permission not in PERMISSIONS:
+            raise InvalidInputError(f"permission must be one of {', '.join(PERMISSIONS)}.")
+        if isinstance(group_id, bool) or not isinstance(group_id, int) or group_id < 1:
+            raise InvalidInputError(f"group_id must be a positive integer (got {group_id!r}).")
+        params = {"namespace": namespace, "repository": repository}
+        body = {"group_id": group_id, "permission": permission}
+        response = await self.send(operation("grant_team_access"), params, body=body)
+        data = _json_or_none(response)
+        return data if isinstance(data, dict) else {}
+
+    # Anything else in the operation table.
+
+    async def raw(
+        self, method: str, path: str, *, query: Mapping[str, str | int] | None = None, body: Any = None
+    ) -> RawAnswer:
+        """Send an operation given as method and path, if the operation table allows it.
+
+        Raises:
+            InvalidInputError: the path is malformed or names no known operation.
+            TokenKindError: the operation needs another kind of credential.
+        """
+        op, params = match_path(method, path)
+        if body is not None and op.method in ("GET", "HEAD", "DELETE"):
+            raise InvalidInputError(f"{op.method} requests take no body.")
+        response = await self.send(op, params, query=query, body=body)
+        data = _json_or_none(response)
+        if data is None and response.content:
+            data = response.text
+        return RawAnswer(status=response.status_code, body=data)
+
+
+@contextmanager
+def _mapped(what: str) -> Iterator[None]:
+    """Translate httpx2's transport failures into the exception tree, once, here."""
+    try:
+        yield
+    except httpx2.TimeoutException as exc:
+        raise TransportError(f"Docker Hub did not answer in time: {what}.") from exc
+    except httpx2.TransportError as exc:
+        raise TransportError(f"Could not reach Docker Hub for {what}: {type(exc).__name__}.") from exc
+
+
+def _json_or_none(response: httpx2.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _parse(model: type[M], response: httpx2.Response, what: str) -> M:
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        raise UpstreamError(f"Docker Hub's answer to {what} was not in the expected shape.") from exc

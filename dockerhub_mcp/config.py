@@ -1,0 +1,76 @@
+"""Settings from `DOCKERHUB_*` environment variables.
+
+The token is a `SecretStr`: its repr is masked, and the only place that reads its value is the token
+exchange in `auth.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
+
+__all__ = ["DEFAULT_API_URL", "ConfigError", "Settings", "parse_bool"]
+
+DEFAULT_API_URL = "https://hub.docker.com"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+class ConfigError(Exception):
+    """The configuration is missing or invalid; the message names the variable."""
+
+
+def parse_bool(name: str, value: str) -> bool:
+    """Read a boolean variable: 1/true/yes/on or 0/false/no/off (any case)."""
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false (got {value!r}).")
+
+
+class Settings(BaseModel):
+    """The server's configuration."""
+
+    model_config = ConfigDict(frozen=True)
+
+    username: str
+    token: SecretStr
+    api_url: str = DEFAULT_API_URL
+    label: str | None = None
+    read_only: bool = False
+    sandbox: bool = False
+
+    @field_validator("api_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("https://", "http://")) or "?" in value or "#" in value:
+            raise ValueError("DOCKERHUB_API_URL must be an http(s) URL without query or fragment")
+        return value
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, read_only: bool = False) -> Settings:
+        """Read the settings from `env`.
+
+        Raises:
+            ConfigError: a required variable is missing or empty, or a value is invalid.
+        """
+        username = env.get("DOCKERHUB_USERNAME", "").strip()
+        token = env.get("DOCKERHUB_TOKEN", "").strip()
+        for name, value in (("DOCKERHUB_USERNAME", username), ("DOCKERHUB_TOKEN", token)):
+            if not value:
+                raise ConfigError(f"{name} is not set: export it (see README, Configuration).")
+        read_only = read_only or parse_bool("DOCKERHUB_READ_ONLY", env.get("DOCKERHUB_READ_ONLY", ""))
+        try:
+            return cls(
+                username=username,
+                token=SecretStr(token),
+                api_url=env.get("DOCKERHUB_API_URL", "").strip() or DEFAULT_API_URL,
+                label=env.get("DOCKERHUB_LABEL", "").strip() or None,
+                read_only=read_only,
+            )
+        except ValueError as exc:
+            raise ConfigError("DOCKERHUB_API_URL must be an http(s) URL without query or fragment.") from exc

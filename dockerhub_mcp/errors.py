@@ -1,0 +1,215 @@
+"""The one exception tree of the Docker Hub client, and the one mapping from HTTP to it.
+
+```
+DockerHubError                    every failure the client reports; `str()` is safe to show a model
+├── InvalidInputError             our own checks (nothing was sent) or Hub's 400/422
+├── AuthenticationError           the exchange failed, or the JWT was refused twice (401)
+├── PermissionDeniedError         403: PAT level too low, no permission on the repository
+│   └── TokenKindError            the operation needs an organization access token (or another credential)
+├── NotFoundError                 404
+├── RateLimitedError              429, with `retry_after` seconds when Hub said
+├── UpstreamError                 5xx, redirects, unexpected bodies
+└── TransportError                connection failures and timeouts
+```
+
+Messages are built here from templates and short excerpts of Hub's own wording: never a raw body
+over 300 characters, never a credential.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from collections.abc import Callable, Mapping
+
+__all__ = [
+    "AuthenticationError",
+    "DockerHubError",
+    "InvalidInputError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitedError",
+    "TokenKindError",
+    "TransportError",
+    "UpstreamError",
+    "error_from_response",
+    "hub_message",
+    "parse_retry_after",
+]
+
+MAX_EXCERPT = 200
+
+PAT_REFUSED_WORDINGS = (
+    "token issued from personal access token",
+    "forbidden with personal access token",
+    "issued from a personal access token",
+)
+
+
+class DockerHubError(Exception):
+    """Base of every error the client raises; the message is safe to show to a model or a user."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInputError(DockerHubError):
+    """Bad input: refused before sending, or rejected by Hub with 400/422."""
+
+
+class AuthenticationError(DockerHubError):
+    """The credentials were refused: a failed exchange, or a JWT refused even after a fresh exchange."""
+
+
+class PermissionDeniedError(DockerHubError):
+    """Hub answered 403: the token's level or the account's permission is not enough."""
+
+
+class TokenKindError(PermissionDeniedError):
+    """The operation is served only to another kind of credential (an organization access token)."""
+
+
+class NotFoundError(DockerHubError):
+    """The namespace, repository, tag or route does not exist (or is not visible to this account)."""
+
+
+class RateLimitedError(DockerHubError):
+    """Hub answered 429; `retry_after` is the wait in seconds when Hub said."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, status: int | None = 429) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class UpstreamError(DockerHubError):
+    """Hub failed (5xx), redirected, or answered something the client cannot read."""
+
+
+class TransportError(DockerHubError):
+    """The request did not complete: connection refused or dropped, or a timeout."""
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_EXCERPT else text[: MAX_EXCERPT - 1] + "…"
+
+
+def hub_message(body: bytes) -> str:
+    """Return Hub's own short wording from an error body of any known shape, or '' if there is none.
+
+    Shapes: `{message, errinfo}`, `{detail}`, `{fields, text}`, `{error}`, `{code, message}`. HTML and
+    other non-JSON bodies yield '' (they are never echoed).
+    """
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    parts: list[str] = []
+    for key in ("message", "detail", "text", "error"):
+        value = data.get(key)
+        if isinstance(value, str) and value and value not in parts:
+            parts.append(value)
+    fields = data.get("fields")
+    if isinstance(fields, dict):
+        for name, problems in fields.items():
+            if isinstance(problems, list) and problems:
+                parts.append(f"{name}: {problems[0]}")
+    return _excerpt("; ".join(parts))
+
+
+def parse_retry_after(headers: Mapping[str, str], *, now: Callable[[], float] = time.time) -> float | None:
+    """Seconds to wait from `Retry-After` (seconds or HTTP-date) or `X-RateLimit-Reset` (unix time)."""
+    value = headers.get("retry-after") or headers.get("x-retry-after")
+    if value:
+        try:
+            seconds = float(value)
+        except ValueError:
+            try:
+                parsed = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                parsed = None
+            if parsed is not None:
+                return max(0.0, parsed.timestamp() - now())
+        else:
+            # An older spec revision sent a unix timestamp here; tell the two apart by size.
+            return max(0.0, seconds - now()) if seconds > 1_000_000_000 else max(0.0, seconds)
+    reset = headers.get("x-ratelimit-reset")
+    if reset:
+        try:
+            return max(0.0, float(reset) - now())
+        except ValueError:
+            return None
+    return None
+
+
+def error_from_response(  # noqa: PLR0911 - one branch per status family is the point
+    status: int,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    what: str,
+    oat_only: bool = False,
+    now: Callable[[], float] = time.time,
+) -> DockerHubError:
+    """Map one HTTP error answer to the exception tree.
+
+    Args:
+        status: the HTTP status (>= 300).
+        body: the raw body; only a short excerpt of Hub's message is kept.
+        headers: the answer's headers (for `Retry-After`).
+        what: the operation in words, e.g. "get tag 'v1' of demo/web".
+        oat_only: whether the operation is served only to organization access tokens.
+        now: the clock, for `Retry-After` given as a date.
+    """
+    said = hub_message(body)
+    detail = f" (Docker Hub said: {said})" if said else ""
+    if status == 401:
+        return AuthenticationError(
+            f"Docker Hub refused the access token for {what}: the token was rejected or revoked. "
+            "Check DOCKERHUB_TOKEN and that the token is still active.",
+            status=status,
+        )
+    if status == 403:
+        refused_for_pat = any(w in said.lower() for w in PAT_REFUSED_WORDINGS)
+        if refused_for_pat and oat_only:
+            return TokenKindError(token_kind_message(what), status=status)
+        if refused_for_pat:
+            return PermissionDeniedError(
+                f"Docker Hub refused {what} for a personal access token{detail}. Check the token's access level "
+                "(Read, Write, Delete) and the account's permission on the repository.",
+                status=status,
+            )
+        return PermissionDeniedError(
+            f"Permission denied for {what}{detail}. The token's access level or the account's permission "
+            "on this repository is not enough.",
+            status=status,
+        )
+    if status == 404:
+        return NotFoundError(f"Not found: {what}{detail}.", status=status)
+    if status == 429:
+        retry_after = parse_retry_after(headers, now=now)
+        when = f"retry after {retry_after:.0f} s" if retry_after is not None else "retry later"
+        return RateLimitedError(
+            f"Docker Hub rate limit reached during {what}: {when}.", retry_after=retry_after, status=status
+        )
+    if status in (400, 409, 422):
+        return InvalidInputError(f"Docker Hub rejected {what}{detail}.", status=status)
+    if 300 <= status < 400:
+        return UpstreamError(f"Docker Hub answered {what} with a redirect ({status}); not followed.", status=status)
+    return UpstreamError(f"Docker Hub failed on {what} with HTTP {status}{detail}.", status=status)
+
+
+def token_kind_message(what: str) -> str:
+    """The one wording for operations a personal access token cannot perform."""
+    return (
+        f"{what} needs a Docker Hub organization access token (OAT); this server is authenticated "
+        "with a personal access token, which Docker Hub refuses for it."
+    )

@@ -1,0 +1,314 @@
+"""Pydantic models: lenient wire models of Hub's JSON, and the trimmed results tools and the CLI return.
+
+Wire models ignore unknown fields and accept both the spec's and real Hub's tag shapes (`images` as an
+object or an array, `status` or `tag_status`, a tag-level `digest` that old images lack).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "Connection",
+    "DeletedTag",
+    "HubImage",
+    "HubPage",
+    "HubRepository",
+    "HubResponse",
+    "HubTag",
+    "ImageDetails",
+    "RepositoryDetails",
+    "RepositoryPage",
+    "RepositorySummary",
+    "Result",
+    "TagDetails",
+    "TagPage",
+    "TagSummary",
+    "TeamAccess",
+]
+
+T = TypeVar("T")
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class HubPage(_Wire, Generic[T]):
+    """Hub's page: `{count, next, previous, results}`; `next` is an absolute URL or null."""
+
+    count: int = 0
+    next: str | None = None
+    previous: str | None = None
+    results: list[T] = Field(default_factory=list)
+
+
+class HubRepository(_Wire):
+    """A repository as Hub lists or returns it (`repository_list_entry` / `repository_info`)."""
+
+    name: str
+    namespace: str = ""
+    description: str | None = None
+    full_description: str | None = None
+    is_private: bool = False
+    status: int | None = None
+    status_description: str | None = None
+    star_count: int = 0
+    pull_count: int = 0
+    last_updated: datetime | None = None
+    date_registered: datetime | None = None
+    repository_type: str | None = None
+
+
+class HubImage(_Wire):
+    """One platform image of a tag."""
+
+    architecture: str | None = None
+    os: str | None = None
+    variant: str | None = None
+    digest: str | None = None
+    size: int | None = None
+    status: str | None = None
+    last_pushed: datetime | None = None
+    last_pulled: datetime | None = None
+
+
+class HubTag(_Wire):
+    """A tag in either the spec's or real Hub's shape."""
+
+    name: str
+    digest: str | None = None
+    full_size: int | None = None
+    status: str | None = None
+    tag_status: str | None = None
+    last_updated: datetime | None = None
+    last_updater_username: str | None = None
+    tag_last_pushed: datetime | None = None
+    tag_last_pulled: datetime | None = None
+    images: list[HubImage] = Field(default_factory=list)
+
+    @field_validator("images", mode="before")
+    @classmethod
+    def _images_as_list(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        return [value] if isinstance(value, dict) else value
+
+    @property
+    def effective_digest(self) -> str | None:
+        """The tag-level digest, or the single image's digest for old single-platform images."""
+        if self.digest:
+            return self.digest
+        digests = [image.digest for image in self.images if image.digest]
+        return digests[0] if len(digests) == 1 else None
+
+    @property
+    def effective_status(self) -> str | None:
+        """`tag_status` (real Hub) or `status` (spec)."""
+        return self.tag_status or self.status
+
+    @property
+    def pushed_at(self) -> datetime | None:
+        """When the tag was last pushed, falling back to `last_updated`."""
+        return self.tag_last_pushed or self.last_updated
+
+    @property
+    def architectures(self) -> list[str]:
+        """Distinct platforms of the tag's images, e.g. `linux/amd64`."""
+        seen: list[str] = []
+        for image in self.images:
+            if not image.architecture or image.architecture == "unknown":
+                continue
+            platform = f"{image.os or 'unknown'}/{image.architecture}"
+            if image.variant:
+                platform += f"/{image.variant}"
+            if platform not in seen:
+                seen.append(platform)
+        return seen
+
+
+# Results: trimmed and typed; every field is paid for in the model's context twice.
+
+
+def _drop_field_titles(schema: dict[str, Any]) -> None:
+    # Field titles only repeat the field names in the output schemas sent with tools/list.
+    for field in schema.get("properties", {}).values():
+        field.pop("title", None)
+
+
+class Result(BaseModel):
+    """Base of the results tools and the CLI return."""
+
+    model_config = ConfigDict(json_schema_extra=_drop_field_titles)
+
+
+class RepositorySummary(Result):
+    """A repository in a list."""
+
+    name: str
+    description: str | None
+    is_private: bool
+    last_updated: datetime | None
+    pull_count: int
+    star_count: int
+
+    @classmethod
+    def from_wire(cls, repo: HubRepository) -> RepositorySummary:
+        """Trim a wire repository."""
+        return cls(
+            name=repo.name,
+            description=repo.description,
+            is_private=repo.is_private,
+            last_updated=repo.last_updated,
+            pull_count=repo.pull_count,
+            star_count=repo.star_count,
+        )
+
+
+class RepositoryPage(Result):
+    """One page of a namespace's repositories."""
+
+    namespace: str
+    count: int
+    page: int
+    next_page: int | None
+    repositories: list[RepositorySummary]
+
+
+class RepositoryDetails(RepositorySummary):
+    """A repository with its full description."""
+
+    namespace: str
+    full_description: str | None
+    date_registered: datetime | None
+    status: str | None
+
+    @classmethod
+    def from_wire(cls, repo: HubRepository) -> RepositoryDetails:
+        """Trim a wire repository."""
+        return cls(
+            namespace=repo.namespace,
+            full_description=repo.full_description,
+            date_registered=repo.date_registered,
+            status=repo.status_description,
+            **RepositorySummary.from_wire(repo).model_dump(),
+        )
+
+
+class TagSummary(Result):
+    """A tag in a list."""
+
+    name: str
+    digest: str | None
+    last_pushed: datetime | None
+    last_pulled: datetime | None
+    full_size: int | None
+    status: str | None
+    architectures: list[str]
+
+    @classmethod
+    def from_wire(cls, tag: HubTag) -> TagSummary:
+        """Trim a wire tag."""
+        return cls(
+            name=tag.name,
+            digest=tag.effective_digest,
+            last_pushed=tag.pushed_at,
+            last_pulled=tag.tag_last_pulled,
+            full_size=tag.full_size,
+            status=tag.effective_status,
+            architectures=tag.architectures,
+        )
+
+
+class TagPage(Result):
+    """One page of a repository's tags."""
+
+    namespace: str
+    repository: str
+    count: int
+    page: int
+    next_page: int | None
+    tags: list[TagSummary]
+
+
+class ImageDetails(Result):
+    """One platform image of a tag."""
+
+    architecture: str | None
+    os: str | None
+    variant: str | None
+    digest: str | None
+    size: int | None
+    last_pushed: datetime | None
+    last_pulled: datetime | None
+
+
+class TagDetails(TagSummary):
+    """A tag with its platform images."""
+
+    namespace: str
+    repository: str
+    last_updater_username: str | None
+    images: list[ImageDetails]
+
+    @classmethod
+    def from_wire_in(cls, namespace: str, repository: str, tag: HubTag) -> TagDetails:
+        """Trim a wire tag of `namespace/repository`."""
+        return cls(
+            namespace=namespace,
+            repository=repository,
+            last_updater_username=tag.last_updater_username,
+            images=[
+                ImageDetails(
+                    architecture=i.architecture,
+                    os=i.os,
+                    variant=i.variant,
+                    digest=i.digest,
+                    size=i.size,
+                    last_pushed=i.last_pushed,
+                    last_pulled=i.last_pulled,
+                )
+                for i in tag.images
+            ],
+            **TagSummary.from_wire(tag).model_dump(),
+        )
+
+
+class DeletedTag(Result):
+    """The outcome of deleting a tag."""
+
+    namespace: str
+    repository: str
+    tag: str
+    deleted: bool
+
+
+class TeamAccess(Result):
+    """A team's permission on a repository."""
+
+    namespace: str
+    repository: str
+    group_id: int
+    group_name: str | None = None
+    permission: str
+
+
+class HubResponse(Result):
+    """The answer to a raw Hub request."""
+
+    status: int
+    body: Any = None
+    note: str | None = None
+
+
+class Connection(Result):
+    """Who this server is connected as; never the token."""
+
+    username: str
+    label: str | None
+    api_url: str
+    read_only: bool
+    sandbox: bool
