@@ -1,0 +1,129 @@
+"""The `dockerhub-mcp` command: serve MCP (stdio or HTTP), check credentials, run the sandbox Hub.
+
+Exit codes: 0 success, 1 a failed check or operation, 2 bad usage or configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+import anyio
+import httpx2
+
+from dockerhub_mcp import __version__
+from dockerhub_mcp.client import DockerHubClient
+from dockerhub_mcp.config import ConfigError, Settings
+from dockerhub_mcp.errors import DockerHubError
+from dockerhub_mcp.server import build_server, is_loopback, run_http
+
+__all__ = ["main"]
+
+logger = logging.getLogger("dockerhub_mcp")
+
+SANDBOX_API_URL = "http://sandbox.hub.local"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dockerhub-mcp", description="MCP server for Docker Hub (stdio by default).")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--sandbox", action="store_true", help="serve against the built-in sandbox Hub, no account")
+    parser.add_argument("--read-only", action="store_true", help="register only read-only tools")
+    parser.add_argument("--transport", choices=("stdio", "http"), default="stdio")
+    parser.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
+    parser.add_argument("--check", action="store_true", help="exchange the token once, print ok or why not, exit")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging (to stderr)")
+    commands = parser.add_subparsers(dest="command")
+    hub = commands.add_parser("sandbox-hub", help="serve the sandbox Docker Hub API on loopback")
+    hub.add_argument("--host", default="127.0.0.1", help="loopback address only")
+    hub.add_argument("--port", type=int, default=8080)
+    hub.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def _configure_logging(verbose: bool) -> None:
+    # stdout is the MCP protocol on stdio: every log line goes to stderr.
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not verbose:
+        for noisy in ("httpx2", "httpcore2", "mcp", "uvicorn.access"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _settings(args: argparse.Namespace) -> tuple[Settings, httpx2.AsyncBaseTransport | None]:
+    if args.sandbox:
+        from dockerhub_mcp import sandbox  # noqa: PLC0415 - the simulator loads only in sandbox mode
+
+        hub = sandbox.build_sandbox()
+        settings = Settings(
+            username=sandbox.SANDBOX_USERNAME,
+            token=sandbox.SANDBOX_TOKEN,
+            api_url=SANDBOX_API_URL,
+            label=os.environ.get("DOCKERHUB_LABEL") or "Sandbox",
+            read_only=args.read_only or _env_read_only(),
+            sandbox=True,
+        )
+        return settings, httpx2.ASGITransport(app=hub.app)
+    return Settings.from_env(os.environ, read_only=args.read_only), None
+
+
+def _env_read_only() -> bool:
+    from dockerhub_mcp.config import parse_bool  # noqa: PLC0415
+
+    return parse_bool("DOCKERHUB_READ_ONLY", os.environ.get("DOCKERHUB_READ_ONLY", ""))
+
+
+async def _check(settings: Settings, transport: httpx2.AsyncBaseTransport | None) -> int:
+    async with DockerHubClient(settings, transport=transport) as client:
+        try:
+            await client.check()
+        except DockerHubError as exc:
+            print(f"not ok: {exc}")
+            return 1
+    print(f"ok: signed in to {settings.api_url} as {settings.username}")
+    return 0
+
+
+def _serve_sandbox_hub(args: argparse.Namespace) -> int:
+    from dockerhub_mcp import sandbox  # noqa: PLC0415
+
+    if not is_loopback(args.host):
+        print(f"dockerhub-mcp: the sandbox Hub serves loopback only, not {args.host!r}", file=sys.stderr)
+        return 2
+    sandbox.serve(host=args.host, port=args.port, seed=args.seed)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    _configure_logging(args.verbose)
+    if args.command == "sandbox-hub":
+        return _serve_sandbox_hub(args)
+    try:
+        settings, transport = _settings(args)
+    except ConfigError as exc:
+        print(f"dockerhub-mcp: {exc}", file=sys.stderr)
+        return 2
+    if args.check:
+        return anyio.run(_check, settings, transport)
+    mcp = build_server(settings, transport=transport)
+    if args.transport == "http":
+        key = os.environ.get("DOCKERHUB_MCP_HTTP_KEY", "").strip() or None
+        if key is None and not is_loopback(args.host):
+            print(
+                f"dockerhub-mcp: refusing to serve HTTP on {args.host!r} without DOCKERHUB_MCP_HTTP_KEY",
+                file=sys.stderr,
+            )
+            return 2
+        run_http(mcp, host=args.host, port=args.port, key=key)
+        return 0
+    mcp.run()
+    return 0
