@@ -1,0 +1,249 @@
+"""Routes of the sandbox Hub: parse the request, ask the state, answer in Hub's JSON shapes.
+
+No rule lives here: who may do what, and every error wording, comes from `state.py` and `errors.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from dockerhub_mcp.sandbox import errors
+from dockerhub_mcp.sandbox.errors import HubError
+from dockerhub_mcp.sandbox.middleware import HubMiddleware
+from dockerhub_mcp.sandbox.model import Principal
+from dockerhub_mcp.sandbox.shapes import group_json, repository_info, repository_list_entry, tag_json
+from dockerhub_mcp.sandbox.state import OAT_ONLY_ROUTES, HubState
+
+__all__ = ["NOT_FOUND_HTML", "build_app"]
+
+T = TypeVar("T")
+
+# Real Hub answers unknown routes with an HTML page, not JSON (hub-feedback#2250).
+NOT_FOUND_HTML = (
+    "<!DOCTYPE html><html><head><title>404 Page Not Found | Docker Hub</title></head>"
+    "<body><h1>404</h1><p>Page not found.</p></body></html>"
+)
+_MAX_PAGE_SIZE = 100
+_DEFAULT_PAGE_SIZE = 10
+
+
+def _int_param(request: Request, name: str, default: int, maximum: int | None = None) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise errors.value_error(name, "A valid integer is required.") from None
+    if value < 1:
+        raise errors.value_error(name, "Ensure this value is greater than or equal to 1.")
+    if maximum is not None and value > maximum:
+        raise errors.value_error(name, f"Ensure this value is less than or equal to {maximum}.")
+    return value
+
+
+def _text_param(request: Request, name: str) -> str | None:
+    return request.query_params.get(name) or None
+
+
+def _page(request: Request, items: Sequence[T]) -> tuple[list[T], dict[str, Any]]:
+    """Cut one page out of `items`; the links are absolute, built from the URL the request came to."""
+    page = _int_param(request, "page", 1)
+    size = _int_param(request, "page_size", _DEFAULT_PAGE_SIZE, _MAX_PAGE_SIZE)
+    start = (page - 1) * size
+    if page > 1 and start >= len(items):
+        raise errors.not_found("Invalid page.", page=str(page))
+    more = start + size < len(items)
+    links = {
+        "count": len(items),
+        "next": _page_url(request, page + 1, size) if more else None,
+        "previous": _page_url(request, page - 1, size) if page > 1 else None,
+    }
+    return list(items[start : start + size]), links
+
+
+def _page_url(request: Request, page: int, size: int) -> str:
+    # `page` and `page_size` first, as in Hub's own links; other filters (name, ordering) carried along.
+    others = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "page_size")]
+    return str(request.url.replace(query=urlencode([("page", page), ("page_size", size), *others])))
+
+
+async def _json_object(request: Request) -> dict[str, object]:
+    raw = await request.body()
+    try:
+        body: object = json.loads(raw) if raw else None
+    except ValueError:
+        raise errors.bad_request("request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise errors.bad_request("request body must be a JSON object")
+    return {str(k): v for k, v in body.items()}
+
+
+class _Routes:
+    """One endpoint per Hub operation, bound to a `HubState`."""
+
+    def __init__(self, state: HubState) -> None:
+        self.state = state
+
+    def _who(self, request: Request) -> Principal:
+        return self.state.authenticate(request.headers.get("authorization"))
+
+    # -- authentication ------------------------------------------------------------------------------
+
+    async def auth_token(self, request: Request) -> Response:
+        if self.state.faults.auth_token_route_missing:
+            return HTMLResponse(NOT_FOUND_HTML, status_code=404)
+        body = await _json_object(request)
+        return JSONResponse({"access_token": self.state.exchange_token(body.get("identifier"), body.get("secret"))})
+
+    async def users_login(self, request: Request) -> Response:
+        body = await _json_object(request)
+        answer: dict[str, Any] = {"token": self.state.login(body.get("username"), body.get("password"))}
+        if request.query_params.get("refresh_token") == "true":
+            # Undocumented, and clients never need it (hub-tool stores it and re-logs in instead).
+            answer["refresh_token"] = secrets.token_urlsafe(32)
+        return JSONResponse(answer)
+
+    # -- repositories --------------------------------------------------------------------------------
+
+    async def repositories(self, request: Request) -> Response:
+        principal = self._who(request)
+        namespace = request.path_params["namespace"]
+        if request.method == "POST":
+            repo = self.state.create_repository(principal, namespace, await _json_object(request))
+            permission = self.state.effective_permission(principal, repo)
+            return JSONResponse(repository_info(repo, permission), status_code=201)
+        repos = self.state.list_repositories(
+            principal, namespace, name=_text_param(request, "name"), ordering=_text_param(request, "ordering")
+        )
+        results, links = _page(request, repos)
+        return JSONResponse({**links, "results": [repository_list_entry(r) for r in results]})
+
+    async def repository(self, request: Request) -> Response:
+        principal = self._who(request)
+        namespace, name = request.path_params["namespace"], request.path_params["repository"]
+        if request.method == "PATCH":
+            repo = self.state.update_repository(principal, namespace, name, await _json_object(request))
+        else:
+            repo = self.state.read_repository(principal, namespace, name)
+        return JSONResponse(repository_info(repo, self.state.effective_permission(principal, repo)))
+
+    async def tags(self, request: Request) -> Response:
+        principal = self._who(request)
+        tags = self.state.list_tags(
+            principal,
+            request.path_params["namespace"],
+            request.path_params["repository"],
+            tag_name=_text_param(request, "name"),
+            ordering=_text_param(request, "ordering"),
+        )
+        results, links = _page(request, tags)
+        now = self.state.clock.now()
+        return JSONResponse({**links, "results": [tag_json(t, now) for t in results]})
+
+    async def tag(self, request: Request) -> Response:
+        principal = self._who(request)
+        where = (request.path_params["namespace"], request.path_params["repository"], request.path_params["tag"])
+        if request.method == "DELETE":
+            self.state.delete_tag(principal, *where)
+            return Response(status_code=204)
+        return JSONResponse(tag_json(self.state.read_tag(principal, *where), self.state.clock.now()))
+
+    async def repository_groups(self, request: Request) -> Response:
+        principal = self._who(request)
+        grant = self.state.grant_group(
+            principal, request.path_params["namespace"], request.path_params["repository"], await _json_object(request)
+        )
+        body = {"group_name": grant.group_name, "permission": grant.permission, "group_id": grant.group_id}
+        return JSONResponse(body)
+
+    # -- OAT-only, legacy and never-called routes ----------------------------------------------------
+
+    async def oat_only(self, request: Request) -> Response:
+        principal = self._who(request)
+        self.state.check_route_kind(principal, request.method, request.url.path)
+        org = request.path_params.get("org_name")
+        if request.method == "GET" and org is not None and request.url.path.rstrip("/").endswith(f"/{org}/groups"):
+            results, links = _page(request, self.state.list_groups(principal, org))
+            return JSONResponse({**links, "results": [group_json(g) for g in results]})
+        raise errors.error(501, "not implemented", "the sandbox Hub does not serve this operation")
+
+    async def legacy(self, request: Request) -> Response:
+        # Deprecated paths are recorded (tests assert the client never calls them) and refused loudly.
+        if self._who(request).source == "oat":
+            raise errors.error(403, "forbidden", "token issued from organization access token is not allowed")
+        namespace = request.path_params["namespace"]
+        repository = request.path_params.get("repository")
+        replacement = f"/v2/namespaces/{namespace}/repositories" + (f"/{repository}" if repository else "")
+        raise errors.not_found(
+            f"the sandbox does not serve the deprecated route {request.method} {request.url.path}; use {replacement}",
+            replacement=replacement,
+        )
+
+    async def current_user(self, request: Request) -> Response:
+        principal = self._who(request)
+        if principal.source == "anonymous":
+            raise errors.unauthenticated()
+        if principal.source == "oat":
+            raise errors.error(403, "forbidden", "token issued from organization access token is not allowed")
+        if principal.source != "password" or principal.username is None:
+            # PAT-derived JWTs get 403 here on real Hub (hub-feedback#2247).
+            raise errors.error(403, "forbidden", "access to the resource is forbidden with personal access token")
+        user = self.state.users[principal.username]
+        return JSONResponse({"id": user.uuid, "username": user.username, "full_name": "", "type": "User"})
+
+
+async def _hub_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HubError)
+    return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
+
+
+async def _html_not_found(request: Request, exc: Exception) -> Response:
+    return HTMLResponse(NOT_FOUND_HTML, status_code=404)
+
+
+async def _method_not_allowed(request: Request, exc: Exception) -> Response:
+    headers = exc.headers if isinstance(exc, HTTPException) else None
+    return JSONResponse({"detail": f'Method "{request.method}" not allowed.'}, status_code=405, headers=headers)
+
+
+def build_app(state: HubState) -> Starlette:
+    """The sandbox Hub as a Starlette app over `state`."""
+    r = _Routes(state)
+    ns, repo = "/v2/namespaces/{namespace}/repositories", "/v2/namespaces/{namespace}/repositories/{repository}"
+    everything = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    routes = [
+        Route("/v2/auth/token", r.auth_token, methods=["POST"]),
+        Route("/v2/users/login", r.users_login, methods=["POST"]),
+        Route(ns, r.repositories, methods=["GET", "POST"]),
+        Route(repo, r.repository, methods=["GET", "PATCH"]),
+        Route(repo + "/tags", r.tags, methods=["GET"]),
+        Route(repo + "/tags/{tag}", r.tag, methods=["GET", "DELETE"]),
+        Route("/v2/repositories/{namespace}/{repository}/groups", r.repository_groups, methods=["POST"]),
+        Route("/v2/repositories/{namespace}", r.legacy, methods=everything),
+        Route("/v2/repositories/{namespace}/{repository}", r.legacy, methods=everything),
+        Route("/v2/repositories/{namespace}/{repository}/tags", r.legacy, methods=everything),
+        Route("/v2/repositories/{namespace}/{repository}/tags/{tag}", r.legacy, methods=everything),
+        Route("/v2/user", r.current_user, methods=["GET"]),
+        Route("/v2/user/orgs", r.current_user, methods=["GET"]),
+        *(Route(rule.template, r.oat_only, methods=sorted(rule.methods)) for rule in OAT_ONLY_ROUTES),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(HubMiddleware, state=state)],
+        exception_handlers={HubError: _hub_error, 404: _html_not_found, 405: _method_not_allowed},
+    )
+    # The middleware already folds a trailing slash; never answer with a redirect (clients keep them off).
+    app.router.redirect_slashes = False
+    return app

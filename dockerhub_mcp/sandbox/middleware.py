@@ -1,0 +1,163 @@
+"""The outer layer of the sandbox app: request log, faults, rate-limit headers, trailing slashes.
+
+It wraps the routes so that every request, including faulted ones, unknown routes and token exchanges,
+is recorded, and so that a fault answers before any route (and so any state) is reached.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from http import HTTPStatus
+from urllib.parse import parse_qsl
+
+import anyio
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from dockerhub_mcp.sandbox.faults import ConnectionDropped, Fault
+from dockerhub_mcp.sandbox.model import RecordedRequest
+from dockerhub_mcp.sandbox.state import HubState, RateWindow
+
+__all__ = ["HubMiddleware"]
+
+logger = logging.getLogger(__name__)
+
+RATE_LIMITED_BODY = {"detail": "Rate limit exceeded", "error": False}
+
+
+def _seconds(value: float) -> str:
+    """Retry-After in seconds: an integer when whole, else the float (tests use sub-second waits)."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _rate_headers(window: RateWindow) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"x-ratelimit-limit", str(window.limit).encode()),
+        (b"x-ratelimit-remaining", str(window.remaining).encode()),
+        (b"x-ratelimit-reset", str(window.reset).encode()),
+    ]
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+async def _answer(send: Send, status: int, body: bytes, content_type: str, headers: list[tuple[bytes, bytes]]) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type.encode()),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class HubMiddleware:
+    """Record, fault, rate-limit and normalise every HTTP request before the routes see it."""
+
+    def __init__(self, app: ASGIApp, state: HubState) -> None:
+        """Wrap `app` (the routes) around `state`."""
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = self.state
+        method: str = scope["method"]
+        path: str = scope["path"]
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        auth = state.classify_auth(Headers(scope=scope).get("authorization"))
+        window = state.count_request(state.clock.now())
+        answered: list[int] = []  # the status, once recorded
+
+        def record(status: int) -> None:
+            if not answered:
+                answered.append(status)
+                state.requests.append(RecordedRequest(method, path, query, auth, status))
+
+        status_seen = [0]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_seen[0] = message["status"]
+                headers = MutableHeaders(scope=message)
+                if "x-ratelimit-limit" not in headers:
+                    for name, value in _rate_headers(window):
+                        headers.append(name.decode(), value.decode())
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                # Log before the last byte leaves, so a client that got its answer always finds it logged.
+                record(status_seen[0])
+            await send(message)
+
+        fault = state.faults.pick(method, path)
+        try:
+            if fault is not None and fault.kind == "slow":
+                await anyio.sleep(fault.delay)
+            elif fault is not None:
+                await self._answer_fault(fault, method, path, send_with_headers)
+                return
+            if state.enforce_rate_limit and window.exceeded:
+                await self._rate_limited(max(1, math.ceil(window.reset - state.clock.now())), send_with_headers)
+                return
+            await self.app(_without_trailing_slash(scope), receive, send_with_headers)
+        except ConnectionDropped:
+            record(0)
+            raise
+        except BaseException:
+            # Anything else escaping (a sandbox bug, a cancelled slow answer) is still logged, then re-raised.
+            record(500)
+            raise
+
+    async def _answer_fault(self, fault: Fault, method: str, path: str, send: Send) -> None:
+        if fault.kind == "rate_limit":
+            await self._rate_limited(fault.retry_after, send)
+        elif fault.kind == "status":
+            phrase = _phrase(fault.status)
+            if fault.html:
+                title = f"{fault.status} {phrase}"
+                page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>"
+                await _answer(send, fault.status, page.encode(), "text/html; charset=utf-8", [])
+            else:
+                body = {"errinfo": {}, "detail": f"sandbox fault: {phrase}", "message": phrase.lower()}
+                await _answer(send, fault.status, json.dumps(body).encode(), "application/json", [])
+        else:  # drop: start an answer, then cut it off mid-way.
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+                }
+            )
+            raise ConnectionDropped(method, path)
+
+    async def _rate_limited(self, retry_after: float, send: Send) -> None:
+        reset = math.ceil(self.state.clock.now() + retry_after)
+        headers = [
+            (b"retry-after", _seconds(retry_after).encode()),
+            (b"x-ratelimit-limit", str(self.state.rate_limit).encode()),
+            (b"x-ratelimit-remaining", b"0"),
+            (b"x-ratelimit-reset", str(reset).encode()),
+        ]
+        await _answer(send, 429, json.dumps(RATE_LIMITED_BODY).encode(), "application/json", headers)
+
+
+def _without_trailing_slash(scope: Scope) -> Scope:
+    # Hub answers `/v2/user/` and `/v2/user` alike; route both forms to one endpoint (the log keeps the raw path).
+    path: str = scope["path"]
+    if len(path) <= 1 or not path.endswith("/"):
+        return scope
+    raw: bytes = scope.get("raw_path") or path.encode()
+    return {**scope, "path": path[:-1], "raw_path": raw[:-1] if raw.endswith(b"/") else raw}

@@ -1,0 +1,183 @@
+"""Plain records the simulated Hub keeps: accounts, credentials, repositories, tags, the request log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "ACTIVE_WINDOW",
+    "EXCHANGE_PATHS",
+    "PAT_LEVELS",
+    "AuthKind",
+    "Group",
+    "Image",
+    "Oat",
+    "Org",
+    "Pat",
+    "PatLevel",
+    "Permission",
+    "Principal",
+    "RecordedRequest",
+    "RepoGrant",
+    "Repository",
+    "Tag",
+    "User",
+    "level_at_least",
+]
+
+PatLevel = Literal["repo:public_read", "repo:read", "repo:write", "repo:admin"]
+PAT_LEVELS: tuple[PatLevel, ...] = ("repo:public_read", "repo:read", "repo:write", "repo:admin")
+Permission = Literal["none", "read", "write", "admin"]
+AuthKind = Literal["none", "pat", "jwt", "invalid"]
+Source = Literal["anonymous", "pat", "password", "oat"]
+
+# The two token-exchange routes; `Sandbox.exchanges` counts requests to them.
+EXCHANGE_PATHS: frozenset[str] = frozenset({"/v2/auth/token", "/v2/users/login"})
+# Hub calls a tag or image "active" when pushed or pulled within the past month.
+ACTIVE_WINDOW = 30 * 86400.0
+
+
+def level_at_least(level: PatLevel, needed: PatLevel) -> bool:
+    """Whether PAT level `level` includes everything `needed` allows."""
+    return PAT_LEVELS.index(level) >= PAT_LEVELS.index(needed)
+
+
+@dataclass
+class User:
+    """A Docker ID; its username is also a namespace."""
+
+    username: str
+    id: int
+    uuid: str
+    email: str
+    password: str | None = field(default=None, repr=False)
+    two_factor: bool = False
+
+
+@dataclass
+class Pat:
+    """A personal access token: one level for every repository the account reaches."""
+
+    secret: str = field(repr=False)  # kept out of reprs, so a logged record never shows it
+    username: str
+    level: PatLevel
+    revoked: bool = False
+
+
+@dataclass
+class Oat:
+    """An organization access token (identifier = org name)."""
+
+    secret: str = field(repr=False)
+    org: str
+    revoked: bool = False
+
+
+@dataclass
+class Group:
+    """An organization team; repositories are granted to it by numeric id."""
+
+    id: int
+    name: str
+    org: str
+    uuid: str
+    description: str = ""
+    members: set[str] = field(default_factory=set[str])
+
+
+@dataclass
+class Org:
+    """An organization; its name is also a namespace."""
+
+    name: str
+    id: int
+    uuid: str
+    owners: set[str] = field(default_factory=set[str])
+    members: set[str] = field(default_factory=set[str])
+    groups: dict[int, Group] = field(default_factory=dict[int, Group])
+
+
+@dataclass
+class Image:
+    """One platform image inside a tag."""
+
+    architecture: str
+    os: str
+    digest: str
+    size: int
+    pushed_at: float
+    pulled_at: float | None
+    variant: str | None = None
+
+
+@dataclass
+class Tag:
+    """A tag; `digest` is the tag-level (index or manifest) digest, None when Hub omits it."""
+
+    id: int
+    name: str
+    repository_id: int
+    pushed_at: float
+    pulled_at: float | None
+    digest: str | None
+    images: list[Image]
+    creator_id: int
+    updater: str
+    media_type: str
+    content_type: str = "image"
+
+
+@dataclass
+class Repository:
+    """A repository and its tags, keyed by tag name."""
+
+    id: int
+    namespace: str
+    name: str
+    description: str
+    full_description: str
+    is_private: bool
+    star_count: int
+    pull_count: int
+    registered_at: float
+    last_updated: float
+    last_modified: float
+    categories: list[dict[str, str]] = field(default_factory=list[dict[str, str]])
+    tags: dict[str, Tag] = field(default_factory=dict[str, Tag])
+    grants: dict[int, Permission] = field(default_factory=dict[int, Permission])
+
+
+@dataclass(frozen=True)
+class RepoGrant:
+    """A team's permission on a repository, as recorded by the groups route."""
+
+    namespace: str
+    repository: str
+    group_id: int
+    group_name: str
+    permission: Permission
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request acts as, once its bearer has been checked."""
+
+    source: Source
+    level: PatLevel
+    username: str | None = None
+    org: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the sandbox saw it: the kind of credential, never its value.
+
+    `status` is 0 when a `drop` fault cut the connection instead of answering.
+    """
+
+    method: str
+    path: str
+    query: dict[str, str]
+    auth: AuthKind
+    status: int

@@ -1,0 +1,260 @@
+"""Deterministic demo data: namespace `demo` (6 repositories) and organization `acme` (2, and 2 teams).
+
+Everything comes from `random.Random(seed)` and timestamps are ages before the build time, so the same
+seed gives the same Hub (names, digests, sizes, ages) on every run.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from dockerhub_mcp.sandbox.builders import AUTO
+from dockerhub_mcp.sandbox.state import HubState
+
+__all__ = ["DEMO_REPOSITORIES", "SANDBOX_ORG", "SANDBOX_TOKEN", "SANDBOX_USERNAME", "RepoSpec", "seed_hub"]
+
+SANDBOX_USERNAME = "demo"
+SANDBOX_TOKEN = "dckr_pat_sandbox_demo_0000000000000000"  # level repo:admin
+SANDBOX_ORG = "acme"
+GROUPS = {"developers": 101, "ops": 102}
+
+_MINUTE, _HOUR, _DAY = 60.0, 3600.0, 86400.0
+_YEAR = 365 * _DAY
+_MB = 1_000_000
+
+
+@dataclass(frozen=True)
+class RepoSpec:
+    """How one seeded repository looks: tag count, ages, sizes, architectures, pull habits."""
+
+    namespace: str
+    name: str
+    tags: int
+    description: str
+    is_private: bool = False
+    size_mb: int = 150
+    multi_arch: float = 0.4  # share of (recent) tags with amd64 + arm64 images
+    never_pulled: float = 0.2  # share of tags older than a month never pulled
+    newest: float = 10 * _MINUTE  # age of the newest tag
+    oldest: float = 2.2 * _YEAR  # age of the oldest tag
+    pull_count: int = 1000
+    star_count: int = 0
+    category: tuple[str, str] | None = None
+
+
+DEMO_REPOSITORIES: tuple[RepoSpec, ...] = (
+    RepoSpec(
+        "demo",
+        "web",
+        180,
+        "Acme storefront web frontend (nginx + static assets)",
+        size_mb=150,
+        multi_arch=0.5,
+        never_pulled=0.25,
+        newest=4 * _MINUTE,
+        oldest=2.4 * _YEAR,
+        pull_count=48_210,
+        star_count=12,
+        category=("Web servers", "web-servers"),
+    ),
+    RepoSpec(
+        "demo",
+        "api",
+        160,
+        "REST API backend for the storefront",
+        size_mb=250,
+        multi_arch=0.4,
+        newest=30 * _MINUTE,
+        oldest=2.2 * _YEAR,
+        pull_count=30_555,
+        star_count=7,
+    ),
+    RepoSpec(
+        "demo",
+        "worker",
+        40,
+        "Background job worker (queues, cron)",
+        size_mb=600,
+        multi_arch=0.2,
+        never_pulled=0.3,
+        newest=2 * _HOUR,
+        oldest=2.1 * _YEAR,
+        pull_count=5_120,
+        star_count=1,
+    ),
+    RepoSpec(
+        "demo",
+        "docs",
+        5,
+        "Internal documentation site",
+        is_private=True,
+        size_mb=40,
+        multi_arch=0.0,
+        newest=3 * _DAY,
+        oldest=200 * _DAY,
+        pull_count=88,
+    ),
+    RepoSpec(
+        "demo",
+        "legacy-app",
+        25,
+        "",
+        size_mb=850,
+        multi_arch=0.0,
+        never_pulled=0.7,
+        newest=1.5 * _YEAR,
+        oldest=3.5 * _YEAR,
+        pull_count=901,
+    ),
+    RepoSpec("demo", "empty", 0, "", pull_count=0),
+    RepoSpec(
+        "acme",
+        "platform",
+        40,
+        "Internal platform services",
+        is_private=True,
+        size_mb=300,
+        multi_arch=0.5,
+        newest=15 * _MINUTE,
+        oldest=2.1 * _YEAR,
+        pull_count=12_004,
+        star_count=3,
+    ),
+    RepoSpec(
+        "acme",
+        "tools",
+        10,
+        "Small CLI tools for the platform team",
+        size_mb=15,
+        multi_arch=0.6,
+        newest=1 * _DAY,
+        oldest=400 * _DAY,
+        pull_count=640,
+    ),
+)
+
+
+def seed_hub(state: HubState, *, seed: int, at: float, demo: bool = True) -> None:
+    """Populate an empty `state`: always the demo user and PAT; with `demo`, the repositories and org.
+
+    `at` is the build time; every timestamp is an age before it, so `reset()` reproduces the same data.
+    """
+    state.add_user(SANDBOX_USERNAME, SANDBOX_TOKEN, "repo:admin")
+    if not demo:
+        return
+    rng = random.Random(seed)
+    state.add_org(SANDBOX_ORG, owners=[SANDBOX_USERNAME])
+    state.add_group(SANDBOX_ORG, "developers", group_id=GROUPS["developers"], description="Application developers")
+    state.add_group(SANDBOX_ORG, "ops", group_id=GROUPS["ops"], description="Operations and on-call")
+    for spec in DEMO_REPOSITORIES:
+        _seed_repository(state, rng, spec, at)
+
+
+def _full_description(spec: RepoSpec) -> str:
+    intro = spec.description or f"The `{spec.name}` image."
+    credit = "\n\nBuilt and maintained by the Acme web team.\n" if spec.name == "web" else "\n"
+    return (
+        f"# {spec.namespace}/{spec.name}\n\n{intro}{credit}\n## Usage\n\n"
+        f"```sh\ndocker pull {spec.namespace}/{spec.name}:latest\n```\n"
+    )
+
+
+def _ages(rng: random.Random, spec: RepoSpec) -> list[float]:
+    """Push ages, newest first: the two extremes pinned, the rest log-uniform between them."""
+    if spec.tags == 0:
+        return []
+    lo, hi = math.log(spec.newest), math.log(spec.oldest)
+    middle = [math.exp(rng.uniform(lo, hi)) for _ in range(max(0, spec.tags - 2))]
+    ends = [spec.newest, spec.oldest][: spec.tags]
+    return sorted(ends + middle)
+
+
+def _versions(rng: random.Random, count: int) -> list[str]:
+    """`count` increasing semantic versions, oldest first."""
+    major, minor, patch = 1, 0, 0
+    found: list[str] = []
+    for _ in range(count):
+        found.append(f"v{major}.{minor}.{patch}")
+        roll = rng.random()
+        if roll < 0.02:
+            major, minor, patch = major + 1, 0, 0
+        elif roll < 0.3:
+            minor, patch = minor + 1, 0
+        else:
+            patch += 1
+    return found
+
+
+def _names(rng: random.Random, ages: list[float], at: float) -> list[str]:
+    """Realistic tag names for tags of these ages (newest first)."""
+    if not ages:
+        return []
+    fixed = ["latest", "main", "dev"][: min(3, max(1, len(ages) - 2))]
+    kinds = [rng.choices(("semver", "prod", "sha"), weights=(4, 3, 3))[0] for _ in ages[len(fixed) :]]
+    versions = iter(reversed(_versions(rng, kinds.count("semver"))))  # newest version on the newest slot
+    names, used = list(fixed), set(fixed)
+    for age, kind in zip(ages[len(fixed) :], kinds, strict=True):
+        day = datetime.fromtimestamp(at - age, UTC).strftime("%Y%m%d")
+        name = next(versions) if kind == "semver" else f"prod-{day}" if kind == "prod" else ""
+        while not name or name in used:
+            name = f"sha-{rng.getrandbits(28):07x}"
+        names.append(name)
+        used.add(name)
+    return names
+
+
+def _archs(roll: float, spec: RepoSpec, *, recent: bool) -> tuple[str, ...]:
+    # Multi-arch builds only became a habit lately; a few tags are arm64-only.
+    if recent and roll < spec.multi_arch:
+        return ("amd64", "arm64")
+    return ("arm64",) if roll > 0.95 else ("amd64",)
+
+
+def _seed_repository(state: HubState, rng: random.Random, spec: RepoSpec, at: float) -> None:
+    registered = at - spec.oldest - rng.uniform(1, 60) * _DAY
+    repo = state.add_repository(
+        spec.namespace,
+        spec.name,
+        description=spec.description,
+        full_description=_full_description(spec),
+        is_private=spec.is_private,
+        pull_count=spec.pull_count,
+        star_count=spec.star_count,
+        registered_at=registered,
+        categories=[{"name": spec.category[0], "slug": spec.category[1]}] if spec.category else (),
+    )
+    repo.last_modified = registered + rng.uniform(0, 30) * _DAY
+    ages = _ages(rng, spec)
+    latest_copied = False
+    for age, name in zip(ages, _names(rng, ages, at), strict=True):
+        pushed = at - age
+        pulled: float | None = None
+        never = spec.never_pulled if age > 30 * _DAY else 0.1
+        if rng.random() >= never:
+            pulled = at - age * rng.random() ** 2  # pulls lean towards recent days
+        if name.startswith("v") and not latest_copied and "latest" in repo.tags:
+            # `latest` and the newest release point at the same manifest, as on real Hub.
+            latest = repo.tags["latest"]
+            latest_copied = True
+            state.add_tag(
+                spec.namespace,
+                spec.name,
+                name,
+                pushed_at=pushed,
+                pulled_at=pulled,
+                digest=latest.digest,
+                archs=[i.architecture for i in latest.images],
+                size=latest.images[0].size,
+                image_digests=[i.digest for i in latest.images],
+            )
+            continue
+        archs = _archs(rng.random(), spec, recent=age < 1.5 * _YEAR)
+        size = min(900 * _MB, max(10 * _MB, int(spec.size_mb * rng.uniform(0.8, 1.2) * _MB)))
+        # Images pushed long ago carry no tag-level digest; clients must fall back to images[].digest.
+        digest = None if age > 2 * _YEAR and rng.random() < 0.7 else AUTO
+        state.add_tag(
+            spec.namespace, spec.name, name, pushed_at=pushed, pulled_at=pulled, digest=digest, archs=archs, size=size
+        )
