@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import anyio
 import httpx2
+from pydantic import SecretStr
 
 from dockerhub_mcp import __version__
 from dockerhub_mcp.client import DockerHubClient
@@ -64,7 +65,7 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, httpx2.AsyncBaseTrans
         hub = sandbox.build_sandbox()
         settings = Settings(
             username=sandbox.SANDBOX_USERNAME,
-            token=sandbox.SANDBOX_TOKEN,
+            token=SecretStr(sandbox.SANDBOX_TOKEN),
             api_url=SANDBOX_API_URL,
             label=os.environ.get("DOCKERHUB_LABEL") or "Sandbox",
             read_only=args.read_only or _env_read_only(),

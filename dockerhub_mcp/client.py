@@ -152,7 +152,7 @@ class DockerHubClient:
         """Raise unless `op` may be sent with this server's PAT in this mode; nothing is sent either way."""
         what = _what(op, params)
         if op.kind == "oat_only":
-            raise TokenKindError(token_kind_message(what.capitalize()))
+            raise TokenKindError(token_kind_message(what))
         if op.kind == "not_for_pat":
             raise TokenKindError(f"This server does not send {what}: {op.reason}.")
         if op.kind == "deprecated":

@@ -178,15 +178,16 @@ def error_from_response(  # noqa: PLR0911 - one branch per status family is the 
             status=status,
         )
     if status == 403:
-        refused_for_pat = any(w in said.lower() for w in PAT_REFUSED_WORDINGS)
-        if refused_for_pat and oat_only:
-            return TokenKindError(token_kind_message(what), status=status)
-        if refused_for_pat:
-            return PermissionDeniedError(
-                f"Docker Hub refused {what} for a personal access token{detail}. Check the token's access level "
-                "(Read, Write, Delete) and the account's permission on the repository.",
-                status=status,
+        if any(w in said.lower() for w in PAT_REFUSED_WORDINGS):
+            hint = (
+                ""
+                if oat_only
+                else (
+                    " If it should work with a PAT, check the token's access level (Read, Write, Delete) and the "
+                    "account's permission on the repository."
+                )
             )
+            return TokenKindError(token_kind_message(what) + hint, status=status)
         return PermissionDeniedError(
             f"Permission denied for {what}{detail}. The token's access level or the account's permission "
             "on this repository is not enough.",
@@ -210,6 +211,6 @@ def error_from_response(  # noqa: PLR0911 - one branch per status family is the 
 def token_kind_message(what: str) -> str:
     """The one wording for operations a personal access token cannot perform."""
     return (
-        f"{what} needs a Docker Hub organization access token (OAT); this server is authenticated "
-        "with a personal access token, which Docker Hub refuses for it."
+        f"{what[:1].upper()}{what[1:]} needs a Docker Hub organization access token (OAT); this server is "
+        "authenticated with a personal access token, which Docker Hub refuses for it."
     )

@@ -48,8 +48,8 @@ def register_resources(mcp: MCPServer[AppState]) -> None:
         description="A namespace's repository count and its 100 most recently updated repositories.",
         mime_type="application/json",
     )
-    async def namespace_summary(namespace: str, ctx: Context) -> str:
-        state: AppState = ctx.request_context.lifespan_context
+    async def namespace_summary(namespace: str, ctx: Context[AppState]) -> str:
+        state = ctx.request_context.lifespan_context
         with _resource_errors(f"dockerhub://namespaces/{namespace}"):
             page = await state.client.list_repositories(
                 namespace, page=1, page_size=NAMESPACE_LIMIT, ordering="-last_updated"
@@ -74,8 +74,8 @@ def register_resources(mcp: MCPServer[AppState]) -> None:
         description="A repository's details, including its full description.",
         mime_type="application/json",
     )
-    async def repository_details(namespace: str, repository: str, ctx: Context) -> str:
-        state: AppState = ctx.request_context.lifespan_context
+    async def repository_details(namespace: str, repository: str, ctx: Context[AppState]) -> str:
+        state = ctx.request_context.lifespan_context
         with _resource_errors(f"dockerhub://namespaces/{namespace}/repositories/{repository}"):
             repo = await state.client.get_repository(namespace, repository)
         return RepositoryDetails.from_wire(repo).model_dump_json(indent=1)

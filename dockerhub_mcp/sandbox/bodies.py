@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import cast
 
 from dockerhub_mcp.sandbox import errors
 from dockerhub_mcp.sandbox.model import Permission
@@ -84,4 +83,4 @@ def group_grant(body: dict[str, object]) -> tuple[int, Permission]:
         raise errors.bad_request("group_id is required and must be an integer", field="group_id")
     if permission not in GRANT_PERMISSIONS:
         raise errors.bad_request("permission must be one of: read, write, admin", field="permission")
-    return group_id, cast(Permission, permission)
+    return group_id, permission

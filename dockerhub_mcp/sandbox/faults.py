@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import random as _random
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
@@ -45,7 +45,8 @@ class Fault:
 
     `method` matches case-insensitively; `path` is a regex searched in the request path. `status` is used
     by `status` faults, `retry_after` (seconds) by `rate_limit`, `delay` (seconds) by `slow`; `html=True`
-    sends a status fault's body as an HTML page, the way a load balancer would.
+    sends a status fault's body as an HTML page, the way a load balancer would; `body` replaces a status
+    fault's JSON body (to play one of Hub's own error wordings).
     """
 
     kind: FaultKind
@@ -56,6 +57,7 @@ class Fault:
     retry_after: float = 1.0
     delay: float = 0.0
     html: bool = False
+    body: Mapping[str, object] | None = None
     _pattern: re.Pattern[str] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:

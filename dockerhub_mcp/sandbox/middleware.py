@@ -131,7 +131,11 @@ class HubMiddleware:
                 page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>"
                 await _answer(send, fault.status, page.encode(), "text/html; charset=utf-8", [])
             else:
-                body = {"errinfo": {}, "detail": f"sandbox fault: {phrase}", "message": phrase.lower()}
+                body = (
+                    dict(fault.body)
+                    if fault.body
+                    else {"errinfo": {}, "detail": f"sandbox fault: {phrase}", "message": phrase.lower()}
+                )
                 await _answer(send, fault.status, json.dumps(body).encode(), "application/json", [])
         else:  # drop: start an answer, then cut it off mid-way.
             await send(
