@@ -1,0 +1,60 @@
+"""Helpers shared by the tests."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import anyio
+import httpx2
+from mcp.types import CallToolResult
+
+from dockerhub_mcp.config import Settings
+from dockerhub_mcp.sandbox import SANDBOX_TOKEN, SANDBOX_USERNAME
+
+SANDBOX_URL = "http://hub.sandbox.test"
+
+
+def make_settings(**overrides: object) -> Settings:
+    """Settings for the sandbox's demo account."""
+    values: dict[str, object] = {
+        "username": SANDBOX_USERNAME,
+        "token": SANDBOX_TOKEN,
+        "api_url": SANDBOX_URL,
+        "label": "Test",
+    }
+    values.update(overrides)
+    return Settings.model_validate(values)
+
+
+def structured(result: CallToolResult) -> dict[str, Any]:
+    """The structured content of a successful tool result."""
+    assert not result.is_error, result.content
+    content: dict[str, Any] | None = result.structured_content
+    assert content is not None
+    return content
+
+
+def error_text(result: CallToolResult) -> str:
+    """The text of an error result."""
+    assert result.is_error
+    return " ".join(getattr(c, "text", "") for c in result.content)
+
+
+def free_port() -> int:
+    """A free loopback port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def wait_until_up(url: str) -> None:
+    """Poll the sandbox Hub until it answers (bounded)."""
+    with anyio.fail_after(20):
+        async with httpx2.AsyncClient() as http:
+            while True:
+                try:
+                    await http.get(url + "/v2/namespaces/demo/repositories")
+                    return
+                except httpx2.TransportError:
+                    await anyio.sleep(0.05)

@@ -1,0 +1,105 @@
+"""Streamable HTTP: the real command on loopback, behind a bearer key, with DNS-rebinding checks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import anyio
+import httpx2
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from helpers import free_port, wait_until_up
+
+pytestmark = pytest.mark.anyio
+
+KEY = "http-key-for-tests-0123456789abcdef"
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}
+MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`dockerhub-mcp --sandbox --transport http` on a free loopback port, with a bearer key."""
+    port = free_port()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DOCKERHUB_MCP_HTTP_KEY": KEY}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dockerhub_mcp", "--sandbox", "--transport", "http", "--port", str(port)],
+        env=env,
+        cwd=tmp_path_factory.mktemp("http"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with anyio.from_thread.start_blocking_portal() as portal:
+            portal.call(wait_until_up, url)
+        yield url + "/mcp"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+async def post(url: str, headers: dict[str, str]) -> httpx2.Response:
+    """POST an initialize request with the given extra headers."""
+    async with httpx2.AsyncClient() as http:
+        return await http.post(url, json=INIT, headers={**MCP_HEADERS, **headers})
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_a_client_with_the_key_lists_and_calls_tools(server_url: str, mode: str) -> None:
+    """With the bearer key, both protocol eras list tools and call one over HTTP."""
+    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {KEY}"})
+    with anyio.fail_after(30):
+        async with http, Client(streamable_http_client(server_url, http_client=http), mode=mode) as client:
+            tools = {t.name for t in (await client.list_tools()).tools}
+            result = await client.call_tool("list_tags", {"repository": "web", "page_size": 3})
+
+    assert {"list_tags", "delete_tag", "hub_request"} <= tools
+    assert 3 == len(result.structured_content["tags"])
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer wrong"}, {"Authorization": KEY}, {"Authorization": f"Bearer {KEY}x"}],
+    ids=["no-key", "wrong-key", "no-scheme", "longer-key"],
+)
+async def test_requests_without_the_right_key_get_401(server_url: str, headers: dict[str, str]) -> None:
+    """Missing or wrong keys are refused before MCP sees the request."""
+    assert 401 == (await post(server_url, headers)).status_code
+
+
+async def test_dns_rebinding_checks_refuse_foreign_host_and_origin(server_url: str) -> None:
+    """A wrong Host header gets 421 and a foreign Origin 403, even with the key."""
+    key = {"Authorization": f"Bearer {KEY}"}
+
+    wrong_host = await post(server_url, {**key, "Host": "evil.example"})
+    foreign_origin = await post(server_url, {**key, "Origin": "http://evil.example"})
+
+    assert (421, 403) == (wrong_host.status_code, foreign_origin.status_code)
+
+
+def test_a_non_loopback_host_without_a_key_is_refused(tmp_path: Path) -> None:
+    """Binding beyond loopback needs DOCKERHUB_MCP_HTTP_KEY: exit 2 before serving."""
+    result = subprocess.run(
+        [sys.executable, "-m", "dockerhub_mcp", "--sandbox", "--transport", "http", "--host", "0.0.0.0"],
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
+
+    assert 2 == result.returncode
+    assert "DOCKERHUB_MCP_HTTP_KEY" in result.stderr

@@ -1,0 +1,45 @@
+"""server.json is valid for the MCP Registry and agrees with the package."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+from jsonschema import Draft7Validator, FormatChecker
+
+from dockerhub_mcp import __version__
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_server_json_validates_against_the_registry_schema() -> None:
+    """The vendored registry schema accepts server.json with no errors."""
+    schema = json.loads((ROOT / "tests/data/server.schema.json").read_text(encoding="utf-8"))
+    server = json.loads((ROOT / "server.json").read_text(encoding="utf-8"))
+    Draft7Validator.check_schema(schema)
+
+    errors = [
+        f"{'/'.join(map(str, e.path))}: {e.message}"
+        for e in Draft7Validator(schema, format_checker=FormatChecker()).iter_errors(server)
+    ]
+
+    assert [] == errors
+
+
+def test_versions_agree_and_the_token_is_marked_secret() -> None:
+    """server.json, its package, pyproject and the code carry one version; only the token is secret."""
+    server = json.loads((ROOT / "server.json").read_text(encoding="utf-8"))
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (package,) = server["packages"]
+    env = {v["name"]: v for v in package["environmentVariables"]}
+
+    assert [__version__] * 3 == [server["version"], package["version"], pyproject["project"]["version"]]
+    assert ("pypi", "dockerhub-mcp", "stdio") == (
+        package["registryType"],
+        package["identifier"],
+        package["transport"]["type"],
+    )
+    assert {"DOCKERHUB_TOKEN"} == {name for name, v in env.items() if v.get("isSecret")}
+    assert {"DOCKERHUB_USERNAME", "DOCKERHUB_TOKEN"} == {name for name, v in env.items() if v.get("isRequired")}
+    assert f"mcp-name: {server['name']}" in (ROOT / "README.md").read_text(encoding="utf-8")
