@@ -17,7 +17,7 @@ from pydantic import SecretStr
 
 from dockerhub_mcp import __version__
 from dockerhub_mcp.client import DockerHubClient
-from dockerhub_mcp.config import ConfigError, Settings
+from dockerhub_mcp.config import ConfigError, Settings, parse_bool
 from dockerhub_mcp.errors import DockerHubError
 from dockerhub_mcp.server import build_server, is_loopback, run_http
 
@@ -68,17 +68,11 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, httpx2.AsyncBaseTrans
             token=SecretStr(sandbox.SANDBOX_TOKEN),
             api_url=SANDBOX_API_URL,
             label=os.environ.get("DOCKERHUB_LABEL") or "Sandbox",
-            read_only=args.read_only or _env_read_only(),
+            read_only=args.read_only or parse_bool("DOCKERHUB_READ_ONLY", os.environ.get("DOCKERHUB_READ_ONLY", "")),
             sandbox=True,
         )
         return settings, httpx2.ASGITransport(app=hub.app)
     return Settings.from_env(os.environ, read_only=args.read_only), None
-
-
-def _env_read_only() -> bool:
-    from dockerhub_mcp.config import parse_bool  # noqa: PLC0415
-
-    return parse_bool("DOCKERHUB_READ_ONLY", os.environ.get("DOCKERHUB_READ_ONLY", ""))
 
 
 async def _check(settings: Settings, transport: httpx2.AsyncBaseTransport | None) -> int:

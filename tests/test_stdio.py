@@ -119,9 +119,14 @@ def test_check_exchanges_the_token_and_prints_one_line(hub_url: str, tmp_path: P
     assert "dckr_pat_bad_bad" not in bad.stdout + bad.stderr
 
 
-async def test_sandbox_mode_serves_demo_data_with_no_credentials() -> None:
-    """`dockerhub-mcp --sandbox --read-only` needs no DOCKERHUB_* variables and serves the demo namespace."""
-    params = StdioServerParameters(command=sys.executable, args=["-m", "dockerhub_mcp", "--sandbox", "--read-only"])
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [(["--read-only"], {}), ([], {"DOCKERHUB_READ_ONLY": "true"})],
+    ids=["flag", "env"],
+)
+async def test_sandbox_mode_serves_demo_data_with_no_credentials(args: list[str], env: dict[str, str]) -> None:
+    """`dockerhub-mcp --sandbox` needs no credentials; read-only comes from the flag or DOCKERHUB_READ_ONLY."""
+    params = StdioServerParameters(command=sys.executable, args=["-m", "dockerhub_mcp", "--sandbox", *args], env=env)
     with anyio.fail_after(60):
         async with Client(params) as client:
             tools = {t.name for t in (await client.list_tools()).tools}

@@ -197,3 +197,15 @@ async def test_missing_things_are_not_found_errors(client: Client, tool: str, ar
 
     assert text.startswith(f"Error executing tool {tool}: Not found")
     assert len(text) < 400
+
+
+async def test_the_handshake_era_used_by_real_hosts_works_too(connect: Connect) -> None:
+    """Hosts on the 2025 handshake protocol list the same tools and get the same structured results."""
+    async with connect(mode="legacy") as legacy, connect() as modern:
+        legacy_tools = [t.name for t in (await legacy.list_tools()).tools]
+        modern_tools = [t.name for t in (await modern.list_tools()).tools]
+        legacy_page = structured(await legacy.call_tool("list_tags", {"repository": "api", "page_size": 5}))
+        modern_page = structured(await modern.call_tool("list_tags", {"repository": "api", "page_size": 5}))
+
+    assert modern_tools == legacy_tools
+    assert modern_page == legacy_page
