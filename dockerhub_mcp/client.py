@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -50,6 +50,7 @@ REPOSITORY_ORDERINGS = ("last_updated", "-last_updated", "name", "-name", "pull_
 TAG_ORDERINGS = ("last_updated", "-last_updated", "name", "-name")
 PERMISSIONS = ("read", "write", "admin")
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 class RawAnswer(BaseModel):
@@ -197,8 +198,31 @@ class DockerHubClient:
             )
         return response
 
-    async def _get_model(self, model: type[M], key: str, params: Mapping[str, str], **query: str | int) -> M:
-        response = await self.send(operation(key), params, query={k: v for k, v in query.items() if v is not None})
+    async def _get_model(self, model: type[M], key: str, params: Mapping[str, str]) -> M:
+        response = await self.send(operation(key), params)
+        return _parse(model, response, _what(operation(key), params))
+
+    async def _list(
+        self,
+        model: type[M],
+        key: str,
+        params: Mapping[str, str],
+        *,
+        page: int,
+        page_size: int,
+        name: str | None,
+        ordering: str | None,
+        orderings: tuple[str, ...],
+    ) -> M:
+        _check_page(page, page_size)
+        if ordering is not None and ordering not in orderings:
+            raise InvalidInputError(f"ordering must be one of {', '.join(orderings)}.")
+        query: dict[str, str | int] = {"page": page, "page_size": page_size}
+        if name:
+            query["name"] = name
+        if ordering:
+            query["ordering"] = ordering
+        response = await self.send(operation(key), params, query=query)
         return _parse(model, response, _what(operation(key), params))
 
     # Repositories.
@@ -213,38 +237,26 @@ class DockerHubClient:
         ordering: str | None = None,
     ) -> HubPage[HubRepository]:
         """One page of `namespace`'s repositories."""
-        _check_page(page, page_size)
-        if ordering is not None and ordering not in REPOSITORY_ORDERINGS:
-            raise InvalidInputError(f"ordering must be one of {', '.join(REPOSITORY_ORDERINGS)}.")
-        query: dict[str, str | int] = {"page": page, "page_size": page_size}
-        if name:
-            query["name"] = name
-        if ordering:
-            query["ordering"] = ordering
-        response = await self.send(operation("list_repositories"), {"namespace": namespace}, query=query)
-        return _parse(HubPage[HubRepository], response, f"list repositories ({namespace})")
+        return await self._list(
+            HubPage[HubRepository],
+            "list_repositories",
+            {"namespace": namespace},
+            page=page,
+            page_size=page_size,
+            name=name,
+            ordering=ordering,
+            orderings=REPOSITORY_ORDERINGS,
+        )
 
-    async def iter_repositories(
-        self, namespace: str, *, ordering: str | None = None, name: str | None = None, limit: int | None = None
+    def iter_repositories(
+        self, namespace: str, *, ordering: str | None = None, name: str | None = None
     ) -> AsyncIterator[HubRepository]:
-        """Every repository of `namespace` (up to `limit`), 100 a page."""
-        page: int | None = 1
-        seen = 0
-        while page is not None:
-            try:
-                batch = await self.list_repositories(
-                    namespace, page=page, page_size=MAX_PAGE_SIZE, name=name, ordering=ordering
-                )
-            except NotFoundError:
-                if page > 1:
-                    return  # Hub can hand out a `next` that then 404s: that is the end.
-                raise
-            for repo in batch.results:
-                yield repo
-                seen += 1
-                if limit is not None and seen >= limit:
-                    return
-            page = _page_of(batch.next) if batch.results else None
+        """Every repository of `namespace`, 100 a page."""
+        return _walk(
+            lambda page: self.list_repositories(
+                namespace, page=page, page_size=MAX_PAGE_SIZE, name=name, ordering=ordering
+            )
+        )
 
     async def get_repository(self, namespace: str, repository: str) -> HubRepository:
         """One repository, with its full description."""
@@ -289,35 +301,26 @@ class DockerHubClient:
         ordering: str | None = None,
     ) -> HubPage[HubTag]:
         """One page of a repository's tags."""
-        _check_page(page, page_size)
-        if ordering is not None and ordering not in TAG_ORDERINGS:
-            raise InvalidInputError(f"ordering must be one of {', '.join(TAG_ORDERINGS)}.")
-        query: dict[str, str | int] = {"page": page, "page_size": page_size}
-        if name:
-            query["name"] = name
-        if ordering:
-            query["ordering"] = ordering
-        params = {"namespace": namespace, "repository": repository}
-        response = await self.send(operation("list_tags"), params, query=query)
-        return _parse(HubPage[HubTag], response, f"list tags ({namespace}/{repository})")
+        return await self._list(
+            HubPage[HubTag],
+            "list_tags",
+            {"namespace": namespace, "repository": repository},
+            page=page,
+            page_size=page_size,
+            name=name,
+            ordering=ordering,
+            orderings=TAG_ORDERINGS,
+        )
 
-    async def iter_tags(
+    def iter_tags(
         self, namespace: str, repository: str, *, ordering: str | None = None, name: str | None = None
     ) -> AsyncIterator[HubTag]:
         """Every tag of a repository, 100 a page."""
-        page: int | None = 1
-        while page is not None:
-            try:
-                batch = await self.list_tags(
-                    namespace, repository, page=page, page_size=MAX_PAGE_SIZE, name=name, ordering=ordering
-                )
-            except NotFoundError:
-                if page > 1:
-                    return
-                raise
-            for tag in batch.results:
-                yield tag
-            page = _page_of(batch.next) if batch.results else None
+        return _walk(
+            lambda page: self.list_tags(
+                namespace, repository, page=page, page_size=MAX_PAGE_SIZE, name=name, ordering=ordering
+            )
+        )
 
     async def get_tag(self, namespace: str, repository: str, tag: str) -> HubTag:
         """One tag with its images."""
@@ -362,6 +365,23 @@ class DockerHubClient:
         if data is None and response.content:
             data = response.text
         return RawAnswer(status=response.status_code, body=data)
+
+
+async def _walk(fetch: Callable[[int], Awaitable[HubPage[T]]]) -> AsyncIterator[T]:
+    """Yield every result of a paginated list, page by page, until Hub says there is no next page."""
+    page: int | None = 1
+    while page is not None:
+        try:
+            batch = await fetch(page)
+        except NotFoundError:
+            if page > 1:
+                return  # Hub can hand out a `next` that then 404s: that is the end.
+            raise
+        for item in batch.results:
+            yield item
+        following = _page_of(batch.next) if batch.results else None
+        # A `next` that does not move forward would loop forever: treat it as the end.
+        page = following if following is not None and following > page else None
 
 
 @contextmanager
