@@ -16,6 +16,7 @@ import httpx2
 from pydantic import SecretStr
 
 from dockerhub_mcp import __version__
+from dockerhub_mcp.batch import add_commands, run_command
 from dockerhub_mcp.client import DockerHubClient
 from dockerhub_mcp.config import ConfigError, Settings, parse_bool
 from dockerhub_mcp.errors import DockerHubError
@@ -43,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     hub.add_argument("--host", default="127.0.0.1", help="loopback address only")
     hub.add_argument("--port", type=int, default=8080)
     hub.add_argument("--seed", type=int, default=0)
+    add_commands(commands)
     return parser
 
 
@@ -96,29 +98,43 @@ def _serve_sandbox_hub(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+async def _batch(args: argparse.Namespace, settings: Settings, transport: httpx2.AsyncBaseTransport | None) -> int:
+    async with DockerHubClient(settings, transport=transport) as client:
+        return await run_command(args, client)
+
+
+def main(argv: Sequence[str] | None = None, *, transport: httpx2.AsyncBaseTransport | None = None) -> int:
+    """Run the command line; returns the exit code.
+
+    Args:
+        argv: the arguments (default: `sys.argv[1:]`).
+        transport: an HTTP transport to Hub instead of the network (tests pass the sandbox's).
+    """
     args = _parser().parse_args(argv)
     _configure_logging(args.verbose)
     if args.command == "sandbox-hub":
         return _serve_sandbox_hub(args)
     try:
-        settings, transport = _settings(args)
+        settings, sandbox_transport = _settings(args)
     except ConfigError as exc:
         print(f"dockerhub-mcp: {exc}", file=sys.stderr)
         return 2
+    transport = transport or sandbox_transport
+    if args.command in ("cleanup", "audit", "describe"):
+        return anyio.run(_batch, args, settings, transport)
     if args.check:
         return anyio.run(_check, settings, transport)
+    return _serve(args, settings, transport)
+
+
+def _serve(args: argparse.Namespace, settings: Settings, transport: httpx2.AsyncBaseTransport | None) -> int:
+    key = os.environ.get("DOCKERHUB_MCP_HTTP_KEY", "").strip() or None
+    if args.transport == "http" and key is None and not is_loopback(args.host):
+        print(f"dockerhub-mcp: refusing to serve HTTP on {args.host!r} without DOCKERHUB_MCP_HTTP_KEY", file=sys.stderr)
+        return 2
     mcp = build_server(settings, transport=transport)
     if args.transport == "http":
-        key = os.environ.get("DOCKERHUB_MCP_HTTP_KEY", "").strip() or None
-        if key is None and not is_loopback(args.host):
-            print(
-                f"dockerhub-mcp: refusing to serve HTTP on {args.host!r} without DOCKERHUB_MCP_HTTP_KEY",
-                file=sys.stderr,
-            )
-            return 2
         run_http(mcp, host=args.host, port=args.port, key=key)
-        return 0
-    mcp.run()
+    else:
+        mcp.run()
     return 0

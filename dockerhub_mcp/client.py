@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -107,7 +108,7 @@ class DockerHubClient:
         timeout: float = 30.0,
     ) -> None:
         self.settings = settings
-        self._clock = clock
+        self.clock = clock
         self.auth = HubAuth(
             settings.api_url, settings.username, settings.token, self._send_unauthenticated, clock=clock
         )
@@ -130,6 +131,10 @@ class DockerHubClient:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+    def now(self) -> datetime:
+        """The current time by this client's clock (timezone-aware UTC)."""
+        return datetime.fromtimestamp(self.clock(), tz=UTC)
 
     async def _send_unauthenticated(self, request: httpx2.Request) -> httpx2.Response:
         return await self._http.send(request, auth=None)
@@ -194,7 +199,7 @@ class DockerHubClient:
                 response.headers,
                 what=what,
                 oat_only=op.kind == "oat_only",
-                now=self._clock,
+                now=self.clock,
             )
         return response
 
@@ -249,13 +254,19 @@ class DockerHubClient:
         )
 
     def iter_repositories(
-        self, namespace: str, *, ordering: str | None = None, name: str | None = None
+        self,
+        namespace: str,
+        *,
+        ordering: str | None = None,
+        name: str | None = None,
+        stop: Callable[[list[HubRepository]], bool] | None = None,
     ) -> AsyncIterator[HubRepository]:
-        """Every repository of `namespace`, 100 a page."""
+        """Every repository of `namespace`, 100 a page (until `stop` returns True for a page)."""
         return _walk(
             lambda page: self.list_repositories(
                 namespace, page=page, page_size=MAX_PAGE_SIZE, name=name, ordering=ordering
-            )
+            ),
+            stop,
         )
 
     async def get_repository(self, namespace: str, repository: str) -> HubRepository:
@@ -313,13 +324,20 @@ class DockerHubClient:
         )
 
     def iter_tags(
-        self, namespace: str, repository: str, *, ordering: str | None = None, name: str | None = None
+        self,
+        namespace: str,
+        repository: str,
+        *,
+        ordering: str | None = None,
+        name: str | None = None,
+        stop: Callable[[list[HubTag]], bool] | None = None,
     ) -> AsyncIterator[HubTag]:
-        """Every tag of a repository, 100 a page."""
+        """Every tag of a repository, 100 a page (until `stop` returns True for a page)."""
         return _walk(
             lambda page: self.list_tags(
                 namespace, repository, page=page, page_size=MAX_PAGE_SIZE, name=name, ordering=ordering
-            )
+            ),
+            stop,
         )
 
     async def get_tag(self, namespace: str, repository: str, tag: str) -> HubTag:
@@ -367,8 +385,13 @@ class DockerHubClient:
         return RawAnswer(status=response.status_code, body=data)
 
 
-async def _walk(fetch: Callable[[int], Awaitable[HubPage[T]]]) -> AsyncIterator[T]:
-    """Yield every result of a paginated list, page by page, until Hub says there is no next page."""
+async def _walk(
+    fetch: Callable[[int], Awaitable[HubPage[T]]], stop: Callable[[list[T]], bool] | None = None
+) -> AsyncIterator[T]:
+    """Yield every result of a paginated list, page by page, until Hub says there is no next page.
+
+    `stop(page_results)`, when given, ends the walk after a page for which it returns True.
+    """
     page: int | None = 1
     while page is not None:
         try:
@@ -379,6 +402,8 @@ async def _walk(fetch: Callable[[int], Awaitable[HubPage[T]]]) -> AsyncIterator[
             raise
         for item in batch.results:
             yield item
+        if stop is not None and stop(batch.results):
+            return
         following = _page_of(batch.next) if batch.results else None
         # A `next` that does not move forward would loop forever: treat it as the end.
         page = following if following is not None and following > page else None

@@ -10,7 +10,10 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
-__all__ = ["DEFAULT_API_URL", "ConfigError", "Settings", "parse_bool"]
+from dockerhub_mcp.errors import InvalidInputError
+from dockerhub_mcp.operations import check_glob
+
+__all__ = ["DEFAULT_API_URL", "ConfigError", "Settings", "parse_bool", "parse_patterns"]
 
 DEFAULT_API_URL = "https://hub.docker.com"
 _TRUE = {"1", "true", "yes", "on"}
@@ -31,6 +34,16 @@ def parse_bool(name: str, value: str) -> bool:
     raise ConfigError(f"{name} must be true or false (got {value!r}).")
 
 
+def parse_patterns(value: str | None) -> tuple[str, ...]:
+    """`DOCKERHUB_PROTECTED_TAGS`: comma-separated tag globs; unset means `latest`, empty means none."""
+    if value is None:
+        return ("latest",)
+    try:
+        return tuple(check_glob(p.strip()) for p in value.split(",") if p.strip())
+    except InvalidInputError as exc:
+        raise ConfigError(f"DOCKERHUB_PROTECTED_TAGS: {exc}") from exc
+
+
 class Settings(BaseModel):
     """The server's configuration."""
 
@@ -42,6 +55,7 @@ class Settings(BaseModel):
     label: str | None = None
     read_only: bool = False
     sandbox: bool = False
+    protected_tags: tuple[str, ...] = ("latest",)
 
     @field_validator("api_url")
     @classmethod
@@ -64,6 +78,7 @@ class Settings(BaseModel):
             if not value:
                 raise ConfigError(f"{name} is not set: export it (see README, Configuration).")
         read_only = read_only or parse_bool("DOCKERHUB_READ_ONLY", env.get("DOCKERHUB_READ_ONLY", ""))
+        protected = parse_patterns(env.get("DOCKERHUB_PROTECTED_TAGS"))
         try:
             return cls(
                 username=username,
@@ -71,6 +86,7 @@ class Settings(BaseModel):
                 api_url=env.get("DOCKERHUB_API_URL", "").strip() or DEFAULT_API_URL,
                 label=env.get("DOCKERHUB_LABEL", "").strip() or None,
                 read_only=read_only,
+                protected_tags=protected,
             )
         except ValueError as exc:
             raise ConfigError("DOCKERHUB_API_URL must be an http(s) URL without query or fragment.") from exc

@@ -22,6 +22,7 @@ __all__ = [
     "build_path",
     "check_description",
     "check_full_description",
+    "check_glob",
     "check_namespace",
     "check_repository",
     "check_tag",
@@ -40,6 +41,8 @@ TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 SEGMENT_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@-]{0,254}")
 MAX_DESCRIPTION = 100
 MAX_FULL_DESCRIPTION = 25_000
+MAX_GLOB = 128
+GLOB_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-*?[]!")
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,6 +393,15 @@ def check_full_description(value: str) -> str:
             f"full_description is {len(value)} characters; Docker Hub allows {MAX_FULL_DESCRIPTION}."
         )
     return value
+
+
+def check_glob(pattern: str) -> str:
+    """Return `pattern` if it is a usable tag glob (`*`, `?`, `[...]` over tag characters)."""
+    if not pattern or len(pattern) > MAX_GLOB or not set(pattern) <= GLOB_CHARS:
+        raise InvalidInputError(
+            f"Invalid keep pattern {pattern!r}: use tag characters with the globs '*', '?' and '[...]'."
+        )
+    return pattern
 
 
 _CHECKS = {"namespace": check_namespace, "repository": check_repository, "tag": check_tag}

@@ -173,9 +173,16 @@ async def test_read_only_mode_registers_only_read_tools(connect: Connect, sandbo
         )
         allowed = await c.call_tool("hub_request", {"method": "GET", "path": "/v2/namespaces/demo/repositories"})
 
-    assert {"get_connection", "list_repositories", "get_repository", "list_tags", "get_tag", "hub_request"} == set(
-        tools
-    )
+    assert {
+        "get_connection",
+        "list_repositories",
+        "get_repository",
+        "list_tags",
+        "get_tag",
+        "hub_request",
+        "plan_tag_cleanup",
+        "audit_recent_pushes",
+    } == set(tools)
     assert all(t.annotations and t.annotations.read_only_hint for t in tools.values())
     assert refused.is_error
     assert 200 == structured(allowed)["status"]

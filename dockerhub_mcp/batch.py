@@ -1,0 +1,168 @@
+"""The scheduled-run commands (`cleanup`, `audit`, `describe`): the workflows, with no model involved.
+
+They call the same functions as the MCP tools. Output is the markdown summary, or with `--json` the
+same structured result the tool returns. A progress bar is drawn on stderr when it is a terminal.
+Exit codes: 0 success, 1 when any item failed, 2 bad usage or configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TextIO
+
+from pydantic import BaseModel
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from dockerhub_mcp.client import DockerHubClient
+from dockerhub_mcp.errors import DockerHubError, InvalidInputError
+from dockerhub_mcp.workflows import (
+    CleanupRules,
+    apply_cleanup,
+    audit_pushes,
+    bulk_descriptions,
+    no_progress,
+    plan_cleanup,
+)
+from dockerhub_mcp.workflows import Progress as ProgressCallback
+
+__all__ = ["add_commands", "run_command"]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+_DURATION = re.compile(r"(\d+)([hdw]?)")
+_HOURS = {"h": 1, "d": 24, "w": 24 * 7, "": 24}
+
+
+def duration_hours(text: str) -> float:
+    """Parse `90d`, `36h`, `2w` or a bare number of days into hours."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 90d, 36h or 2w")
+    return int(match.group(1)) * _HOURS[match.group(2)]
+
+
+def duration_days(text: str) -> int:
+    """Parse a duration into whole days (hours round down)."""
+    return int(duration_hours(text) // 24)
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `cleanup`, `audit` and `describe` to the command line."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--namespace", help="user or organization (default: DOCKERHUB_USERNAME)")
+    common.add_argument("--json", action="store_true", help="print the structured result as JSON")
+    # SUPPRESS: an unset sub-command flag must not override `dockerhub-mcp --sandbox cleanup ...`.
+    common.add_argument("--sandbox", action="store_true", default=argparse.SUPPRESS, help="use the sandbox Hub")
+
+    cleanup = commands.add_parser("cleanup", parents=[common], help="delete tags past a retention window")
+    cleanup.add_argument("--repository", action="append", help="repository to clean (repeatable; default all)")
+    cleanup.add_argument("--older-than", type=duration_days, required=True, metavar="AGE", help="e.g. 90d")
+    cleanup.add_argument("--keep-latest", type=int, default=0, metavar="N", help="keep the N newest tags")
+    cleanup.add_argument("--keep", action="append", metavar="GLOB", help="tag glob to keep (default: latest)")
+    cleanup.add_argument("--only-never-pulled", action="store_true", help="delete only tags never pulled")
+    cleanup.add_argument("--unpulled-for", type=duration_days, metavar="AGE", help="keep tags pulled within AGE")
+    cleanup.add_argument("--apply", action="store_true", help="delete (default: only show the plan)")
+
+    audit = commands.add_parser("audit", parents=[common], help="what was pushed recently")
+    audit.add_argument("--since", type=duration_hours, default=24.0, metavar="AGE", help="window (default 24h)")
+
+    describe = commands.add_parser("describe", parents=[common], help="find and replace in descriptions")
+    describe.add_argument("--find", required=True, help="literal text to find")
+    describe.add_argument("--replace", required=True, help="replacement text")
+    describe.add_argument("--field", choices=("description", "full_description", "both"), default="description")
+    describe.add_argument("--repository", action="append", help="repository to edit (repeatable; default all)")
+    describe.add_argument("--name-filter", help="only repositories whose name contains this")
+    describe.add_argument("--apply", action="store_true", help="write (default: dry run)")
+
+
+@asynccontextmanager
+async def _progress_bar(stream: TextIO) -> AsyncIterator[ProgressCallback]:
+    if not stream.isatty():
+        yield no_progress
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(file=stream), transient=True) as bar:
+        task = bar.add_task("starting", total=None)
+
+        async def update(done: float, total: float | None, message: str | None) -> None:
+            bar.update(task, completed=done, total=total, description=(message or "")[:60])
+
+        yield update
+
+
+def _emit(result: BaseModel, summary: str, as_json: bool, out: TextIO) -> None:
+    out.write((result.model_dump_json(indent=2) if as_json else summary) + "\n")
+
+
+async def run_command(args: argparse.Namespace, client: DockerHubClient, out: TextIO = sys.stdout) -> int:
+    """Run one scheduled-run command against `client`; returns the exit code."""
+    namespace = args.namespace or client.settings.username
+    try:
+        async with _progress_bar(sys.stderr) as progress:
+            return await _COMMANDS[args.command](args, client, namespace, progress, out)
+    except InvalidInputError as exc:
+        print(f"dockerhub-mcp {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DockerHubError as exc:
+        print(f"dockerhub-mcp {args.command}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+async def _cleanup(
+    args: argparse.Namespace, client: DockerHubClient, namespace: str, progress: ProgressCallback, out: TextIO
+) -> int:
+    protected = client.settings.protected_tags
+    rules = CleanupRules(
+        older_than_days=args.older_than,
+        keep_latest=args.keep_latest,
+        keep=args.keep if args.keep is not None else ["latest"],
+        only_never_pulled=args.only_never_pulled,
+        unpulled_for_days=args.unpulled_for,
+    )
+    plan = await plan_cleanup(
+        client, namespace, rules, repositories=args.repository, protected=protected, progress=progress
+    )
+    if not args.apply:
+        _emit(plan, plan.summary_markdown + "\n\nDry run: nothing deleted (add --apply).", args.json, out)
+        return EXIT_FAILED if plan.failures else EXIT_OK
+    report = await apply_cleanup(client, namespace, plan.plan_id, plan.items, protected=protected, progress=progress)
+    _emit(report, plan.summary_markdown + "\n\n" + report.summary_markdown, args.json, out)
+    return EXIT_FAILED if plan.failures or report.totals["failed"] else EXIT_OK
+
+
+async def _audit(
+    args: argparse.Namespace, client: DockerHubClient, namespace: str, progress: ProgressCallback, out: TextIO
+) -> int:
+    report = await audit_pushes(client, namespace, since_hours=args.since, progress=progress)
+    _emit(report, report.summary_markdown, args.json, out)
+    return EXIT_FAILED if any(r.error for r in report.repositories) else EXIT_OK
+
+
+async def _describe(
+    args: argparse.Namespace, client: DockerHubClient, namespace: str, progress: ProgressCallback, out: TextIO
+) -> int:
+    report = await bulk_descriptions(
+        client,
+        namespace,
+        find=args.find,
+        replace=args.replace,
+        field=args.field,
+        repositories=args.repository,
+        name_filter=args.name_filter,
+        dry_run=not args.apply,
+        progress=progress,
+    )
+    note = "" if args.apply else "\n\nDry run: nothing written (add --apply)."
+    _emit(report, report.summary_markdown + note, args.json, out)
+    return EXIT_FAILED if report.totals["failed"] else EXIT_OK
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, DockerHubClient, str, ProgressCallback, TextIO], Awaitable[int]]] = {
+    "cleanup": _cleanup,
+    "audit": _audit,
+    "describe": _describe,
+}

@@ -1,0 +1,73 @@
+"""The MCP tools, registered from one table; read-only mode is applied here, from each tool's hints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mcp.server import MCPServer
+from mcp.types import ToolAnnotations
+
+from dockerhub_mcp.tools.base import READ, AppState, hints
+from dockerhub_mcp.tools.hub import (
+    delete_tag,
+    get_connection,
+    get_repository,
+    get_tag,
+    grant_team_access,
+    hub_read_request,
+    hub_request,
+    list_repositories,
+    list_tags,
+    update_description,
+)
+from dockerhub_mcp.tools.workflows import (
+    apply_tag_cleanup,
+    audit_recent_pushes,
+    bulk_update_descriptions,
+    plan_tag_cleanup,
+)
+
+__all__ = ["TOOLS", "AppState", "ToolSpec", "register_tools"]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSpec:
+    """A tool as registered: its function, title and hints, and its variant for read-only mode, if any."""
+
+    fn: Callable[..., Any]
+    title: str
+    annotations: ToolAnnotations
+    read_only_fn: Callable[..., Any] | None = None
+
+
+TOOLS: tuple[ToolSpec, ...] = (
+    ToolSpec(get_connection, "Get connection", hints(True, False, True, open_world=False)),
+    ToolSpec(list_repositories, "List repositories", READ),
+    ToolSpec(get_repository, "Get repository", READ),
+    ToolSpec(list_tags, "List tags", READ),
+    ToolSpec(get_tag, "Get tag", READ),
+    ToolSpec(update_description, "Update description", hints(False, False, True)),
+    ToolSpec(delete_tag, "Delete tag", hints(False, True, True)),
+    ToolSpec(grant_team_access, "Grant team access", hints(False, True, True)),
+    ToolSpec(hub_request, "Docker Hub API request", hints(False, True, False), read_only_fn=hub_read_request),
+    ToolSpec(plan_tag_cleanup, "Plan tag cleanup", READ),
+    ToolSpec(apply_tag_cleanup, "Apply tag cleanup", hints(False, True, True)),
+    ToolSpec(audit_recent_pushes, "Audit recent pushes", READ),
+    ToolSpec(bulk_update_descriptions, "Bulk update descriptions", hints(False, False, True)),
+)
+
+
+def register_tools(mcp: MCPServer[AppState], *, read_only: bool) -> None:
+    """Register every tool; in read-only mode only those annotated read-only, or their read-only variant."""
+    for spec in TOOLS:
+        if not read_only or spec.annotations.read_only_hint:
+            fn, annotations = spec.fn, spec.annotations
+        elif spec.read_only_fn is not None:
+            fn, annotations = spec.read_only_fn, READ
+        else:
+            continue
+        # One line, no docstring indentation: every byte of a description is paid on every request.
+        description = " ".join((fn.__doc__ or "").split())
+        mcp.add_tool(fn, name=spec.fn.__name__, title=spec.title, description=description, annotations=annotations)

@@ -1,0 +1,75 @@
+"""What every tool shares: the lifespan state, the error boundary, parameter types and hint presets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
+from pydantic import Field
+
+from dockerhub_mcp.client import DockerHubClient
+from dockerhub_mcp.config import Settings
+from dockerhub_mcp.errors import DockerHubError
+
+__all__ = [
+    "READ",
+    "AppState",
+    "NameFilter",
+    "Namespace",
+    "Page",
+    "PageSize",
+    "Repository",
+    "Tag",
+    "hints",
+    "hub_errors",
+    "state_of",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class AppState:
+    """What the lifespan hands every tool and resource."""
+
+    settings: Settings
+    client: DockerHubClient
+    planned_bytes: dict[str, int] = field(default_factory=dict)
+
+    def namespace(self, namespace: str | None) -> str:
+        """The given namespace, or the configured username when omitted."""
+        return self.settings.username if namespace is None else namespace
+
+
+@contextmanager
+def hub_errors() -> Iterator[None]:
+    """Turn the client's errors into `ToolError`, whose message the model sees."""
+    try:
+        yield
+    except DockerHubError as exc:
+        raise ToolError(str(exc)) from exc
+
+
+def state_of(ctx: Context[AppState]) -> AppState:
+    """The lifespan state of the server handling `ctx`."""
+    return ctx.request_context.lifespan_context
+
+
+Namespace = Annotated[str | None, Field(description="Docker Hub user or organization; defaults to the connected user.")]
+Repository = Annotated[str, Field(description="Repository name, without namespace, e.g. 'web'.")]
+Tag = Annotated[str, Field(description="Tag name, e.g. 'v1.2.0'.")]
+Page = Annotated[int, Field(ge=1, description="Page number, from 1.")]
+PageSize = Annotated[int, Field(ge=1, le=100, description="Results per page, at most 100.")]
+NameFilter = Annotated[str | None, Field(description="Only names containing this text.")]
+
+READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
+
+
+def hints(read_only: bool, destructive: bool, idempotent: bool, open_world: bool = True) -> ToolAnnotations:
+    """All four tool hints, stated explicitly (the spec's defaults are the unsafe ones)."""
+    return ToolAnnotations(
+        read_only_hint=read_only, destructive_hint=destructive, idempotent_hint=idempotent, open_world_hint=open_world
+    )

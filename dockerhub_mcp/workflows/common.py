@@ -1,0 +1,61 @@
+"""What the workflows share: progress reporting, bounded concurrency, markdown tables."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TypeVar
+
+import anyio
+
+__all__ = ["DEFAULT_CONCURRENCY", "Progress", "bounded_map", "human_bytes", "markdown_table", "no_progress"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+DEFAULT_CONCURRENCY = 4
+
+Progress = Callable[[float, float | None, str | None], Awaitable[None]]
+"""`await progress(done, total, message)`: the MCP progress notification, or a terminal progress bar."""
+
+
+async def no_progress(_done: float, _total: float | None, _message: str | None) -> None:
+    """A progress callback that reports nothing."""
+
+
+async def bounded_map(
+    fn: Callable[[T], Awaitable[R]], items: Sequence[T], *, concurrency: int = DEFAULT_CONCURRENCY
+) -> list[R]:
+    """Run `fn` over `items` with at most `concurrency` at once; results keep the order of `items`."""
+    results: dict[int, R] = {}
+    limiter = anyio.CapacityLimiter(max(1, concurrency))
+
+    async def run(index: int, item: T) -> None:
+        async with limiter:
+            results[index] = await fn(item)
+
+    async with anyio.create_task_group() as tg:
+        for index, item in enumerate(items):
+            tg.start_soon(run, index, item)
+    return [results[index] for index in range(len(items))]
+
+
+def human_bytes(size: int) -> str:
+    """`1536` -> `1.5 KB` (decimal units, as Docker Hub shows sizes)."""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")
+
+
+def _cell(value: object) -> str:
+    # Hub-supplied names are data: keep them from breaking out of the table.
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A GitHub-flavoured markdown table."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)

@@ -1,0 +1,201 @@
+"""Bulk description updates: a literal find/replace over a namespace's descriptions, dry run first."""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from collections.abc import Sequence
+from typing import Literal
+
+from dockerhub_mcp.client import DockerHubClient
+from dockerhub_mcp.errors import DockerHubError, InvalidInputError
+from dockerhub_mcp.models import HubRepository, Result
+from dockerhub_mcp.operations import (
+    MAX_DESCRIPTION,
+    MAX_FULL_DESCRIPTION,
+    check_namespace,
+    check_repository,
+)
+from dockerhub_mcp.workflows.common import (
+    DEFAULT_CONCURRENCY,
+    Progress,
+    bounded_map,
+    markdown_table,
+    no_progress,
+)
+
+__all__ = ["DescriptionReport", "bulk_descriptions"]
+
+Field_ = Literal["description", "full_description", "both"]
+Status = Literal["unchanged", "would_change", "changed", "failed"]
+STATUSES: tuple[Status, ...] = ("unchanged", "would_change", "changed", "failed")
+MAX_FIND = 1000
+
+
+class RepositoryDescriptions(Result):
+    """One repository: its description before and after, or a diff of its full description."""
+
+    repository: str
+    status: Status
+    description_old: str | None = None
+    description_new: str | None = None
+    full_description_diff: str | None = None
+    reason: str | None = None
+
+
+class DescriptionReport(Result):
+    """Per repository what would change (dry run) or changed, and totals per status."""
+
+    namespace: str
+    field: Field_
+    dry_run: bool
+    repositories: list[RepositoryDescriptions]
+    totals: dict[str, int]
+    summary_markdown: str
+
+
+def _diff(repository: str, old: str, new: str) -> str:
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), f"{repository} (before)", f"{repository} (after)"
+    )
+    return "".join(lines)
+
+
+async def _targets(
+    client: DockerHubClient,
+    namespace: str,
+    repositories: Sequence[str] | None,
+    name_filter: str | None,
+    full: bool,
+    concurrency: int,
+) -> list[HubRepository]:
+    """The repositories to consider, with their full descriptions when those are needed."""
+    if repositories is not None:
+        names = sorted({check_repository(r) for r in repositories})
+        return await bounded_map(lambda n: client.get_repository(namespace, n), names, concurrency=concurrency)
+    listed = [r async for r in client.iter_repositories(namespace, name=name_filter or None)]
+    listed = [r for r in listed if not name_filter or name_filter in r.name]
+    if not full:
+        return sorted(listed, key=lambda r: r.name)
+    # The list route carries no full description: read each repository.
+    names = sorted(r.name for r in listed)
+    return await bounded_map(lambda n: client.get_repository(namespace, n), names, concurrency=concurrency)
+
+
+async def bulk_descriptions(
+    client: DockerHubClient,
+    namespace: str,
+    *,
+    find: str,
+    replace: str,
+    field: Field_ = "description",
+    repositories: Sequence[str] | None = None,
+    name_filter: str | None = None,
+    dry_run: bool = True,
+    progress: Progress = no_progress,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> DescriptionReport:
+    """Replace `find` with `replace` (literally) in the chosen descriptions of a namespace's repositories.
+
+    Every new short description is checked against Hub's 100-character limit (and full descriptions
+    against 25,000) before anything is written; one over the limit refuses the whole run.
+
+    Raises:
+        InvalidInputError: an empty `find`, a bad name, or a result over Hub's limits (nothing is written).
+        DockerHubError: the repositories could not be read.
+    """
+    check_namespace(namespace)
+    if not find or len(find) > MAX_FIND or len(replace) > MAX_FULL_DESCRIPTION:
+        raise InvalidInputError(f"find must be 1-{MAX_FIND} characters and replace at most {MAX_FULL_DESCRIPTION}.")
+    short, full = field in ("description", "both"), field in ("full_description", "both")
+    repos = await _targets(client, namespace, repositories, name_filter, full, concurrency)
+
+    planned: list[tuple[HubRepository, dict[str, str]]] = []
+    too_long: list[str] = []
+    for repo in repos:
+        body: dict[str, str] = {}
+        if short and find in (repo.description or ""):
+            body["description"] = (repo.description or "").replace(find, replace)
+            if len(body["description"]) > MAX_DESCRIPTION:
+                too_long.append(f"{repo.name} (description, {len(body['description'])} characters)")
+        if full and find in (repo.full_description or ""):
+            body["full_description"] = (repo.full_description or "").replace(find, replace)
+            if len(body["full_description"]) > MAX_FULL_DESCRIPTION:
+                too_long.append(f"{repo.name} (full_description, {len(body['full_description'])} characters)")
+        planned.append((repo, body))
+    if too_long:
+        raise InvalidInputError(
+            f"Nothing written: the replacement would exceed Docker Hub's limits in {', '.join(too_long)}."
+        )
+
+    done = 0
+    to_write = [(repo, body) for repo, body in planned if body]
+
+    async def write(entry: tuple[HubRepository, dict[str, str]]) -> RepositoryDescriptions:
+        nonlocal done
+        repo, body = entry
+        try:
+            after = await client.update_description(
+                namespace,
+                repo.name,
+                description=body.get("description"),
+                full_description=body.get("full_description"),
+            )
+        except DockerHubError as exc:
+            result = _entry(repo, body, "failed", reason=str(exc))
+        else:
+            result = _entry(repo, {k: getattr(after, k) or "" for k in body}, "changed")
+        done += 1
+        await progress(done, len(to_write), f"{result.status}: {namespace}/{repo.name}")
+        return result
+
+    written = {} if dry_run else {r.repository: r for r in await bounded_map(write, to_write, concurrency=concurrency)}
+    results = [
+        written.get(repo.name) or _entry(repo, body, "would_change" if body else "unchanged") for repo, body in planned
+    ]
+    counts = Counter(r.status for r in results)
+    totals: dict[str, int] = {s: counts.get(s, 0) for s in STATUSES}
+    return DescriptionReport(
+        namespace=namespace,
+        field=field,
+        dry_run=dry_run,
+        repositories=results,
+        totals=totals,
+        summary_markdown=_markdown(namespace, find, replace, dry_run, results, totals),
+    )
+
+
+def _entry(
+    repo: HubRepository, new: dict[str, str], status: Status, reason: str | None = None
+) -> RepositoryDescriptions:
+    entry = RepositoryDescriptions(repository=repo.name, status=status, reason=reason)
+    if "description" in new:
+        entry.description_old, entry.description_new = repo.description, new["description"]
+    if "full_description" in new:
+        entry.full_description_diff = _diff(repo.name, repo.full_description or "", new["full_description"])
+    return entry
+
+
+def _markdown(
+    namespace: str,
+    find: str,
+    replace: str,
+    dry_run: bool,
+    results: Sequence[RepositoryDescriptions],
+    totals: dict[str, int],
+) -> str:
+    verb = "would change" if dry_run else "changed"
+    head = (
+        f"**Descriptions in `{namespace}`**: replace `{find}` with `{replace}`: "
+        + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in totals.items() if n)
+        + ("." if results else "no repositories.")
+    )
+    rows = [
+        (r.repository, r.status, r.description_new if r.description_new is not None else "(full description)")
+        for r in results
+        if r.status != "unchanged"
+    ]
+    lines = [head]
+    if rows:
+        lines += ["", markdown_table(("repository", verb, "new description"), rows)]
+    return "\n".join(lines)
