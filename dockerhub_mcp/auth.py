@@ -8,11 +8,12 @@ once more and retries the request once.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import anyio
 import httpx2
@@ -20,7 +21,14 @@ import jwt
 from pydantic import SecretStr
 
 from dockerhub_mcp import __version__
-from dockerhub_mcp.errors import AuthenticationError, UpstreamError, error_from_response, hub_message
+from dockerhub_mcp.errors import (
+    AuthenticationError,
+    DockerHubError,
+    RateLimitedError,
+    UpstreamError,
+    error_from_response,
+    hub_message,
+)
 
 __all__ = ["DEFAULT_LIFETIME", "REFRESH_MARGIN", "USER_AGENT", "HubAuth"]
 
@@ -28,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_LIFETIME = 600.0
 REFRESH_MARGIN = 60.0
+FAILURE_COOLDOWN = 60.0  # a refused PAT is not re-sent for this long: Hub locks out usernames that retry
+FALLBACK_PERIOD = 3600.0  # after falling back to /v2/users/login, try /v2/auth/token again after this
 USER_AGENT = f"dockerhub-mcp/{__version__}"
 JSON_HEADERS = {"Accept": "application/json", "Content-Type": "application/json", "User-Agent": USER_AGENT}
 
@@ -37,8 +47,17 @@ LOGIN_ROUTE = "/v2/users/login"
 
 @dataclass(frozen=True, slots=True)
 class _Cached:
-    jwt: str
+    jwt: str = field(repr=False)
     refresh_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    """A failed exchange, replayed to callers that waited for it and until `until`, instead of retried."""
+
+    error: DockerHubError
+    attempt: int
+    until: float
 
 
 Send = Callable[[httpx2.Request], Awaitable[httpx2.Response]]
@@ -71,7 +90,9 @@ class HubAuth(httpx2.Auth):
         self._clock = clock
         self._lock = anyio.Lock()
         self._cached: _Cached | None = None
-        self._login_route = False
+        self._login_route_until = 0.0
+        self._attempts = 0
+        self._failure: _Failure | None = None
 
     def __repr__(self) -> str:
         return f"HubAuth(username={self._username!r}, token=SecretStr('**********'))"
@@ -94,14 +115,27 @@ class HubAuth(httpx2.Auth):
         token = self._valid_jwt()
         if token is not None:
             return token
+        seen = self._attempts
         async with self._lock:
             token = self._valid_jwt()
-            if token is None:
-                token = await self._exchange()
-            return token
+            if token is not None:
+                return token
+            failure = self._failure
+            # An exchange that failed while this caller waited, or shortly before, is not tried again.
+            if failure is not None and (failure.attempt > seen or self._clock() < failure.until):
+                raise copy.copy(failure.error)
+            self._attempts += 1
+            try:
+                return await self._exchange()
+            except DockerHubError as exc:
+                wait = exc.retry_after if isinstance(exc, RateLimitedError) and exc.retry_after else 0.0
+                cooldown = FAILURE_COOLDOWN if isinstance(exc, AuthenticationError) else wait
+                self._failure = _Failure(exc, self._attempts, self._clock() + cooldown)
+                raise
 
     async def _exchange(self) -> str:
-        for route in (LOGIN_ROUTE,) if self._login_route else (TOKEN_ROUTE, LOGIN_ROUTE):
+        login_only = self._clock() < self._login_route_until
+        for route in (LOGIN_ROUTE,) if login_only else (TOKEN_ROUTE, LOGIN_ROUTE):
             response = await self._send(self._exchange_request(route))
             token = self._accept(route, response)
             if token is not None:
@@ -129,16 +163,27 @@ class HubAuth(httpx2.Auth):
             if not isinstance(token, str) or not token:
                 raise UpstreamError("Docker Hub's token exchange answered without a token.", status=status)
             self._cache(token)
+            self._failure = None
             return token
         if route == TOKEN_ROUTE and status in (404, 405):
             logger.info("%s is not served here; falling back to %s", TOKEN_ROUTE, LOGIN_ROUTE)
-            self._login_route = True
+            self._login_route_until = self._clock() + FALLBACK_PERIOD
             return None
         if status in (401, 403):
-            raise AuthenticationError(_refusal(status, response.content), status=status)
+            raise AuthenticationError(_refusal(status, response.content, self.secrets()), status=status)
         raise error_from_response(
-            status, response.content, response.headers, what="the token exchange", now=self._clock
+            status,
+            response.content,
+            response.headers,
+            what="the token exchange",
+            now=self._clock,
+            redact=self.secrets(),
         )
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in a message: the PAT and the current JWT."""
+        cached = self._cached
+        return (self._token.get_secret_value(), *((cached.jwt,) if cached else ()))
 
     def _cache(self, token: str) -> None:
         received = self._clock()
@@ -151,6 +196,8 @@ class HubAuth(httpx2.Auth):
         if isinstance(exp, int | float):
             # Measure the lifetime from iat when present, so a skewed local clock cannot expire every token.
             lifetime = float(exp - iat) if isinstance(iat, int | float) else float(exp) - received
+            if lifetime <= 0:
+                lifetime = DEFAULT_LIFETIME  # only a skewed clock says so: do not exchange on every call
         margin = min(REFRESH_MARGIN, max(lifetime, 0.0) / 2)
         self._cached = _Cached(token, received + lifetime - margin)
 
@@ -168,8 +215,8 @@ class HubAuth(httpx2.Auth):
                 self._cached = None
 
 
-def _refusal(status: int, body: bytes) -> str:
-    said = hub_message(body)
+def _refusal(status: int, body: bytes, redact: tuple[str, ...]) -> str:
+    said = hub_message(body, redact=redact)
     detail = f" (Docker Hub said: {said})" if said else ""
     try:
         two_factor = json.loads(body).get("login_2fa_token") is not None

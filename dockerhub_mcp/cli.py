@@ -18,9 +18,9 @@ from pydantic import SecretStr
 from dockerhub_mcp import __version__
 from dockerhub_mcp.batch import add_commands, run_command
 from dockerhub_mcp.client import DockerHubClient
-from dockerhub_mcp.config import ConfigError, Settings, parse_bool
+from dockerhub_mcp.config import ConfigError, Settings, is_loopback, parse_bool
 from dockerhub_mcp.errors import DockerHubError
-from dockerhub_mcp.server import build_server, is_loopback, run_http
+from dockerhub_mcp.server import build_server, run_http
 
 __all__ = ["main"]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -34,6 +35,9 @@ from dockerhub_mcp.errors import (
 )
 from dockerhub_mcp.models import HubPage, HubRepository, HubTag
 from dockerhub_mcp.operations import (
+    PERMISSIONS,
+    REPOSITORY_ORDERINGS,
+    TAG_ORDERINGS,
     Operation,
     build_path,
     check_description,
@@ -42,14 +46,13 @@ from dockerhub_mcp.operations import (
     operation,
 )
 
-__all__ = ["MAX_PAGE_SIZE", "REPOSITORY_ORDERINGS", "TAG_ORDERINGS", "DockerHubClient", "RawAnswer"]
+__all__ = ["MAX_PAGE_SIZE", "DockerHubClient", "RawAnswer"]
 
 logger = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 100
-REPOSITORY_ORDERINGS = ("last_updated", "-last_updated", "name", "-name", "pull_count", "-pull_count")
-TAG_ORDERINGS = ("last_updated", "-last_updated", "name", "-name")
-PERMISSIONS = ("read", "write", "admin")
+MAX_QUERY_VALUE = 1000
+QUERY_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,63}")
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 
@@ -68,7 +71,7 @@ def _what(op: Operation, params: Mapping[str, str]) -> str:
         target += f":{params['tag']}"
     rest = [f"{k}={v}" for k, v in params.items() if k not in ("namespace", "repository", "tag")]
     label = ", ".join(filter(None, [target, *rest]))
-    return f"{op.summary} ({label})" if label else op.summary
+    return f"{op.summary} ({label!r})" if label else op.summary
 
 
 def _check_page(page: int, page_size: int) -> None:
@@ -160,11 +163,13 @@ class DockerHubClient:
         if op.kind == "oat_only":
             raise TokenKindError(token_kind_message(what))
         if op.kind == "not_for_pat":
-            raise TokenKindError(f"This server does not send {what}: {op.reason}.")
-        if op.kind == "deprecated":
+            raise TokenKindError(f"This server will not {op.summary}: {op.reason}.")
+        if op.kind == "deprecated" and op.replacement:
             raise InvalidInputError(
                 f"{op.method} {op.template} is a deprecated Docker Hub path; use {op.replacement} instead."
             )
+        if op.kind == "deprecated":
+            raise InvalidInputError(f"{op.method} {op.template} is not sent: {op.reason}.")
         if op.kind == "refused":
             raise PermissionDeniedError(f"Refused: {op.reason}.")
         if self.settings.read_only and not op.read_only:
@@ -198,8 +203,10 @@ class DockerHubClient:
                 response.content,
                 response.headers,
                 what=what,
-                oat_only=op.kind == "oat_only",
+                kind=op.kind,
+                pat_level=op.pat_level,
                 now=self.clock,
+                redact=self.auth.secrets(),
             )
         return response
 
@@ -227,7 +234,12 @@ class DockerHubClient:
             query["name"] = name
         if ordering:
             query["ordering"] = ordering
-        response = await self.send(operation(key), params, query=query)
+        try:
+            response = await self.send(operation(key), params, query=query)
+        except NotFoundError as exc:
+            if page > 1:  # Hub answers 404 past the last page: say so, not that the repository is missing
+                raise NotFoundError(f"Page {page} is past the last page of {_what(operation(key), params)}.") from exc
+            raise
         return _parse(model, response, _what(operation(key), params))
 
     # Repositories.
@@ -378,6 +390,15 @@ class DockerHubClient:
         op, params = match_path(method, path)
         if body is not None and op.method in ("GET", "HEAD", "DELETE"):
             raise InvalidInputError(f"{op.method} requests take no body.")
+        query = dict(query or {})
+        for key, value in query.items():
+            if not QUERY_KEY.fullmatch(key) or len(str(value)) > MAX_QUERY_VALUE:
+                raise InvalidInputError(f"Invalid query parameter {key!r}.")
+        if "page_size" in query or "page" in query:
+            try:
+                _check_page(int(query.get("page", 1)), int(query.get("page_size", 1)))
+            except ValueError as exc:
+                raise InvalidInputError("page and page_size must be whole numbers.") from exc
         response = await self.send(op, params, query=query, body=body)
         data = _json_or_none(response)
         if data is None and response.content:
@@ -418,6 +439,8 @@ def _mapped(what: str) -> Iterator[None]:
         raise TransportError(f"Docker Hub did not answer in time: {what}.") from exc
     except httpx2.TransportError as exc:
         raise TransportError(f"Could not reach Docker Hub for {what}: {type(exc).__name__}.") from exc
+    except httpx2.RequestError as exc:  # decoding errors, too many redirects: Hub's answer was unusable
+        raise UpstreamError(f"Docker Hub's answer to {what} could not be read: {type(exc).__name__}.") from exc
 
 
 def _json_or_none(response: httpx2.Response) -> Any:

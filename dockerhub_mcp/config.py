@@ -6,14 +6,16 @@ exchange in `auth.py`.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
 from dockerhub_mcp.errors import InvalidInputError
-from dockerhub_mcp.operations import check_glob
+from dockerhub_mcp.operations import check_glob, check_namespace
 
-__all__ = ["DEFAULT_API_URL", "ConfigError", "Settings", "parse_bool", "parse_patterns"]
+__all__ = ["DEFAULT_API_URL", "ConfigError", "Settings", "is_loopback", "parse_bool", "parse_patterns"]
 
 DEFAULT_API_URL = "https://hub.docker.com"
 _TRUE = {"1", "true", "yes", "on"}
@@ -32,6 +34,16 @@ def parse_bool(name: str, value: str) -> bool:
     if lowered in _FALSE:
         return False
     raise ConfigError(f"{name} must be true or false (got {value!r}).")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is a loopback name or address."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def parse_patterns(value: str | None) -> tuple[str, ...]:
@@ -77,13 +89,22 @@ class Settings(BaseModel):
         for name, value in (("DOCKERHUB_USERNAME", username), ("DOCKERHUB_TOKEN", token)):
             if not value:
                 raise ConfigError(f"{name} is not set: export it (see README, Configuration).")
+        try:
+            check_namespace(username)
+        except InvalidInputError as exc:
+            raise ConfigError(f"DOCKERHUB_USERNAME is not a Docker ID: {exc}") from exc
+        api_url = env.get("DOCKERHUB_API_URL", "").strip() or DEFAULT_API_URL
+        host = urlsplit(api_url).hostname or ""
+        if api_url.startswith("http://") and not is_loopback(host):
+            # The PAT crosses the wire at every exchange: cleartext only to this machine.
+            raise ConfigError("DOCKERHUB_API_URL must use https:// (plain http is allowed only for loopback).")
         read_only = read_only or parse_bool("DOCKERHUB_READ_ONLY", env.get("DOCKERHUB_READ_ONLY", ""))
         protected = parse_patterns(env.get("DOCKERHUB_PROTECTED_TAGS"))
         try:
             return cls(
                 username=username,
                 token=SecretStr(token),
-                api_url=env.get("DOCKERHUB_API_URL", "").strip() or DEFAULT_API_URL,
+                api_url=api_url,
                 label=env.get("DOCKERHUB_LABEL", "").strip() or None,
                 read_only=read_only,
                 protected_tags=protected,

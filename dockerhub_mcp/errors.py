@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import email.utils
 import json
+import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 __all__ = [
+    "PAT_LEVELS",
     "AuthenticationError",
     "DockerHubError",
     "InvalidInputError",
@@ -36,6 +38,8 @@ __all__ = [
     "error_from_response",
     "hub_message",
     "parse_retry_after",
+    "redacted",
+    "token_kind_message",
 ]
 
 MAX_EXCERPT = 200
@@ -100,11 +104,22 @@ def _excerpt(text: str) -> str:
     return text if len(text) <= MAX_EXCERPT else text[: MAX_EXCERPT - 1] + "…"
 
 
-def hub_message(body: bytes) -> str:
+_CREDENTIAL = re.compile(r"dckr_(?:pat|oat)_[A-Za-z0-9_-]+|eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+
+
+def redacted(text: str, secrets: Sequence[str] = ()) -> str:
+    """`text` without any of `secrets` and without anything shaped like a Docker token or a JWT."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    return _CREDENTIAL.sub("[redacted]", text)
+
+
+def hub_message(body: bytes, *, redact: Sequence[str] = ()) -> str:
     """Return Hub's own short wording from an error body of any known shape, or '' if there is none.
 
     Shapes: `{message, errinfo}`, `{detail}`, `{fields, text}`, `{error}`, `{code, message}`. HTML and
-    other non-JSON bodies yield '' (they are never echoed).
+    other non-JSON bodies yield '' (they are never echoed). Credentials are redacted, should Hub echo one.
     """
     try:
         data = json.loads(body)
@@ -122,7 +137,7 @@ def hub_message(body: bytes) -> str:
         for name, problems in fields.items():
             if isinstance(problems, list) and problems:
                 parts.append(f"{name}: {problems[0]}")
-    return _excerpt("; ".join(parts))
+    return _excerpt(redacted("; ".join(parts), redact))
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: Callable[[], float] = time.time) -> float | None:
@@ -150,26 +165,39 @@ def parse_retry_after(headers: Mapping[str, str], *, now: Callable[[], float] = 
     return None
 
 
+PAT_LEVELS = {
+    "public_read": "Public Repo Read-only",
+    "read": "Read-only",
+    "write": "Read & Write",
+    "delete": "Read, Write & Delete",
+    "admin": "Read, Write & Delete access and admin permission on the repository",
+}
+
+
 def error_from_response(  # noqa: PLR0911 - one branch per status family is the point
     status: int,
     body: bytes,
     headers: Mapping[str, str],
     *,
     what: str,
-    oat_only: bool = False,
+    kind: str = "pat",
+    pat_level: str | None = None,
     now: Callable[[], float] = time.time,
+    redact: Sequence[str] = (),
 ) -> DockerHubError:
     """Map one HTTP error answer to the exception tree.
 
     Args:
         status: the HTTP status (>= 300).
-        body: the raw body; only a short excerpt of Hub's message is kept.
+        body: the raw body; only a short, redacted excerpt of Hub's message is kept.
         headers: the answer's headers (for `Retry-After`).
-        what: the operation in words, e.g. "get tag 'v1' of demo/web".
-        oat_only: whether the operation is served only to organization access tokens.
+        what: the operation in words, e.g. "get a tag ('demo/web:v1')".
+        kind: the operation's token kind in `operations.OPERATIONS` (`oat_only` changes the 403 message).
+        pat_level: the PAT level the operation needs, for the 403 message.
         now: the clock, for `Retry-After` given as a date.
+        redact: secrets to strip from Hub's wording.
     """
-    said = hub_message(body)
+    said = hub_message(body, redact=redact)
     detail = f" (Docker Hub said: {said})" if said else ""
     if status == 401:
         return AuthenticationError(
@@ -178,19 +206,18 @@ def error_from_response(  # noqa: PLR0911 - one branch per status family is the 
             status=status,
         )
     if status == 403:
-        if any(w in said.lower() for w in PAT_REFUSED_WORDINGS):
-            hint = (
-                ""
-                if oat_only
-                else (
-                    " If it should work with a PAT, check the token's access level (Read, Write, Delete) and the "
-                    "account's permission on the repository."
-                )
+        refused_for_pat = any(w in said.lower() for w in PAT_REFUSED_WORDINGS)
+        if refused_for_pat and kind == "oat_only":
+            return TokenKindError(token_kind_message(what), status=status)
+        needs = f" It needs a personal access token with {PAT_LEVELS[pat_level]}." if pat_level in PAT_LEVELS else ""
+        if refused_for_pat:
+            return PermissionDeniedError(
+                f"Docker Hub refused {what} for this personal access token{detail}.{needs} "
+                "Where Hub serves it only to organization access tokens, use one of those.",
+                status=status,
             )
-            return TokenKindError(token_kind_message(what) + hint, status=status)
         return PermissionDeniedError(
-            f"Permission denied for {what}{detail}. The token's access level or the account's permission "
-            "on this repository is not enough.",
+            f"Permission denied for {what}{detail}.{needs or ' The token or the account lacks permission.'}",
             status=status,
         )
     if status == 404:

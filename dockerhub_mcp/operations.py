@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 from urllib.parse import quote
 
 from dockerhub_mcp.errors import InvalidInputError
 
 __all__ = [
     "OPERATIONS",
+    "PERMISSIONS",
+    "REPOSITORY_ORDERINGS",
+    "TAG_ORDERINGS",
     "Kind",
     "Operation",
+    "Permission",
+    "RepositoryOrdering",
+    "TagOrdering",
     "build_path",
     "check_description",
     "check_full_description",
@@ -31,6 +37,12 @@ __all__ = [
 ]
 
 Kind = Literal["pat", "oat_only", "not_for_pat", "deprecated", "refused"]
+RepositoryOrdering = Literal["last_updated", "-last_updated", "name", "-name", "pull_count", "-pull_count"]
+TagOrdering = Literal["last_updated", "-last_updated", "name", "-name"]
+Permission = Literal["read", "write", "admin"]
+REPOSITORY_ORDERINGS: tuple[str, ...] = get_args(RepositoryOrdering)
+TAG_ORDERINGS: tuple[str, ...] = get_args(TagOrdering)
+PERMISSIONS: tuple[str, ...] = get_args(Permission)
 PatLevel = Literal["public_read", "read", "write", "delete", "admin", "none"]
 
 NAMESPACE_RE = re.compile(r"[a-z0-9_-]{2,255}")
@@ -72,68 +84,34 @@ def _op(key: str, method: str, template: str, kind: Kind, level: PatLevel, summa
 _NS = "/v2/namespaces/{namespace}/repositories"
 _REPO = _NS + "/{repository}"
 _ORG_GROUP = "/v2/orgs/{org_name}/groups/{group_name}"
-_CANONICAL_GET = f"GET {_REPO}"
 _NO_CREDENTIALS = "the server manages its own credentials; a model must not mint or read tokens"
 
+
+# One row per operation: the table reads as a table.
+# fmt: off
 OPERATIONS: tuple[Operation, ...] = (
     # Authentication: the client does this itself.
     _op("login", "POST", "/v2/users/login", "not_for_pat", "none", "log in (deprecated)", reason=_NO_CREDENTIALS),
-    _op(
-        "login_2fa", "POST", "/v2/users/2fa-login", "not_for_pat", "none", "second-factor login", reason=_NO_CREDENTIALS
-    ),
-    _op(
-        "auth_token", "POST", "/v2/auth/token", "not_for_pat", "none", "create an access token", reason=_NO_CREDENTIALS
-    ),
+    _op("login_2fa", "POST", "/v2/users/2fa-login", "not_for_pat", "none", "second-factor login", reason=_NO_CREDENTIALS),
+    _op("auth_token", "POST", "/v2/auth/token", "not_for_pat", "none", "create an access token", reason=_NO_CREDENTIALS),
     # Personal and organization access-token management.
-    *(
-        _op(
-            f"pat_{m.lower()}_{i}", m, t, "not_for_pat", "none", "manage personal access tokens", reason=_NO_CREDENTIALS
-        )
-        for i, (m, t) in enumerate(
-            [
-                ("POST", "/v2/access-tokens"),
-                ("GET", "/v2/access-tokens"),
-                ("PATCH", "/v2/access-tokens/{uuid}"),
-                ("GET", "/v2/access-tokens/{uuid}"),
-                ("DELETE", "/v2/access-tokens/{uuid}"),
-            ]
-        )
-    ),
-    *(
-        _op(
-            f"oat_{m.lower()}_{i}",
-            m,
-            t,
-            "not_for_pat",
-            "none",
-            "manage organization access tokens",
-            reason=_NO_CREDENTIALS,
-        )
-        for i, (m, t) in enumerate(
-            [
-                ("POST", "/v2/orgs/{name}/access-tokens"),
-                ("GET", "/v2/orgs/{name}/access-tokens"),
-                ("GET", "/v2/orgs/{org_name}/access-tokens/{access_token_id}"),
-                ("PATCH", "/v2/orgs/{org_name}/access-tokens/{access_token_id}"),
-                ("DELETE", "/v2/orgs/{org_name}/access-tokens/{access_token_id}"),
-            ]
-        )
-    ),
+    _op("pat_post_0", "POST", "/v2/access-tokens", "not_for_pat", "none", "manage personal access tokens", reason=_NO_CREDENTIALS),
+    _op("pat_get_1", "GET", "/v2/access-tokens", "not_for_pat", "none", "manage personal access tokens", reason=_NO_CREDENTIALS),
+    _op("pat_patch_2", "PATCH", "/v2/access-tokens/{uuid}", "not_for_pat", "none", "manage personal access tokens", reason=_NO_CREDENTIALS),
+    _op("pat_get_3", "GET", "/v2/access-tokens/{uuid}", "not_for_pat", "none", "manage personal access tokens", reason=_NO_CREDENTIALS),
+    _op("pat_delete_4", "DELETE", "/v2/access-tokens/{uuid}", "not_for_pat", "none", "manage personal access tokens", reason=_NO_CREDENTIALS),
+    _op("oat_post_0", "POST", "/v2/orgs/{name}/access-tokens", "not_for_pat", "none", "manage organization access tokens", reason=_NO_CREDENTIALS),
+    _op("oat_get_1", "GET", "/v2/orgs/{name}/access-tokens", "not_for_pat", "none", "manage organization access tokens", reason=_NO_CREDENTIALS),
+    _op("oat_get_2", "GET", "/v2/orgs/{org_name}/access-tokens/{access_token_id}", "not_for_pat", "none", "manage organization access tokens", reason=_NO_CREDENTIALS),
+    _op("oat_patch_3", "PATCH", "/v2/orgs/{org_name}/access-tokens/{access_token_id}", "not_for_pat", "none", "manage organization access tokens", reason=_NO_CREDENTIALS),
+    _op("oat_delete_4", "DELETE", "/v2/orgs/{org_name}/access-tokens/{access_token_id}", "not_for_pat", "none", "manage organization access tokens", reason=_NO_CREDENTIALS),
     # Repositories and tags (canonical paths).
     _op("list_repositories", "GET", _NS, "pat", "public_read", "list repositories"),
     _op("create_repository", "POST", _NS, "pat", "write", "create a repository"),
     _op("get_repository", "GET", _REPO, "pat", "public_read", "get a repository"),
     _op("check_repository", "HEAD", _REPO, "pat", "public_read", "check a repository"),
     _op("update_repository", "PATCH", _REPO, "pat", "delete", "update a repository's description"),
-    _op(
-        "delete_repository",
-        "DELETE",
-        _REPO,
-        "refused",
-        "admin",
-        "delete a repository",
-        reason="deleting a whole repository is refused by this server; delete tags instead",
-    ),
+    _op("delete_repository", "DELETE", _REPO, "refused", "admin", "delete a repository", reason="deleting a whole repository is refused by this server; delete tags instead"),
     _op("list_tags", "GET", _REPO + "/tags", "pat", "public_read", "list tags"),
     _op("check_tags", "HEAD", _REPO + "/tags", "pat", "public_read", "check tags"),
     _op("get_tag", "GET", _REPO + "/tags/{tag}", "pat", "public_read", "get a tag"),
@@ -141,52 +119,17 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("delete_tag", "DELETE", _REPO + "/tags/{tag}", "pat", "delete", "delete a tag"),
     _op("update_immutable_tags", "PATCH", _REPO + "/immutabletags", "pat", "admin", "update immutable tag rules"),
     _op("verify_immutable_tags", "POST", _REPO + "/immutabletags/verify", "pat", "admin", "verify immutable tag rules"),
-    _op(
-        "grant_team_access",
-        "POST",
-        "/v2/repositories/{namespace}/{repository}/groups",
-        "pat",
-        "admin",
-        "grant a team access to a repository",
-    ),
+    _op("grant_team_access", "POST", "/v2/repositories/{namespace}/{repository}/groups", "pat", "admin", "grant a team access to a repository"),
     # Organization settings: owner-only; token kind unverified, so sent and left to Hub.
     _op("get_org_settings", "GET", "/v2/orgs/{name}/settings", "pat", "admin", "read organization settings"),
     _op("update_org_settings", "PUT", "/v2/orgs/{name}/settings", "pat", "admin", "update organization settings"),
     # Organization access tokens only.
     _op("list_audit_actions", "GET", "/v2/auditlogs/{account}/actions", "oat_only", "none", "list audit log actions"),
     _op("list_audit_logs", "GET", "/v2/auditlogs/{account}", "oat_only", "none", "read audit logs"),
-    _op(
-        "list_org_members",
-        "GET",
-        "/v2/orgs/{org_name}/members",
-        "oat_only",
-        "none",
-        "list or search organization members",
-    ),
-    _op(
-        "export_org_members",
-        "GET",
-        "/v2/orgs/{org_name}/members/export",
-        "oat_only",
-        "none",
-        "export organization members",
-    ),
-    _op(
-        "update_org_member",
-        "PUT",
-        "/v2/orgs/{org_name}/members/{username}",
-        "oat_only",
-        "none",
-        "update an organization member's role",
-    ),
-    _op(
-        "remove_org_member",
-        "DELETE",
-        "/v2/orgs/{org_name}/members/{username}",
-        "oat_only",
-        "none",
-        "remove an organization member",
-    ),
+    _op("list_org_members", "GET", "/v2/orgs/{org_name}/members", "oat_only", "none", "list or search organization members"),
+    _op("export_org_members", "GET", "/v2/orgs/{org_name}/members/export", "oat_only", "none", "export organization members"),
+    _op("update_org_member", "PUT", "/v2/orgs/{org_name}/members/{username}", "oat_only", "none", "update an organization member's role"),
+    _op("remove_org_member", "DELETE", "/v2/orgs/{org_name}/members/{username}", "oat_only", "none", "remove an organization member"),
     _op("list_invites", "GET", "/v2/orgs/{org_name}/invites", "oat_only", "none", "list organization invites"),
     _op("cancel_invite", "DELETE", "/v2/invites/{id}", "oat_only", "none", "cancel an invite"),
     _op("resend_invite", "PATCH", "/v2/invites/{id}/resend", "oat_only", "none", "resend an invite"),
@@ -201,149 +144,31 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("add_team_member", "POST", _ORG_GROUP + "/members", "oat_only", "none", "add a team member"),
     _op("remove_team_member", "DELETE", _ORG_GROUP + "/members/{username}", "oat_only", "none", "remove a team member"),
     # SCIM needs its own SCIM token.
-    *(
-        _op(
-            f"scim_{m.lower()}_{i}",
-            m,
-            t,
-            "not_for_pat",
-            "none",
-            "SCIM provisioning",
-            reason="SCIM routes need a separate SCIM token",
-        )
-        for i, (m, t) in enumerate(
-            [
-                ("GET", "/v2/scim/2.0/ServiceProviderConfig"),
-                ("GET", "/v2/scim/2.0/ResourceTypes"),
-                ("GET", "/v2/scim/2.0/ResourceTypes/{name}"),
-                ("GET", "/v2/scim/2.0/Schemas"),
-                ("GET", "/v2/scim/2.0/Schemas/{id}"),
-                ("GET", "/v2/scim/2.0/Users"),
-                ("POST", "/v2/scim/2.0/Users"),
-                ("GET", "/v2/scim/2.0/Users/{id}"),
-                ("PUT", "/v2/scim/2.0/Users/{id}"),
-            ]
-        )
-    ),
+    _op("scim_get_0", "GET", "/v2/scim/2.0/ServiceProviderConfig", "not_for_pat", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
+    _op("scim_get_1", "GET", "/v2/scim/2.0/ResourceTypes", "not_for_pat", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
+    _op("scim_get_2", "GET", "/v2/scim/2.0/ResourceTypes/{name}", "not_for_pat", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
+    _op("scim_get_3", "GET", "/v2/scim/2.0/Schemas", "not_for_pat", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
+    _op("scim_get_4", "GET", "/v2/scim/2.0/Schemas/{id}", "not_for_pat", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
+    _op("scim_get_5", "GET", "/v2/scim/2.0/Users", "not_for_pat", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
+    _op("scim_post_6", "POST", "/v2/scim/2.0/Users", "not_for_pat", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
+    _op("scim_get_7", "GET", "/v2/scim/2.0/Users/{id}", "not_for_pat", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
+    _op("scim_put_8", "PUT", "/v2/scim/2.0/Users/{id}", "not_for_pat", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
     # Deprecated or legacy forms: declined, naming the canonical path.
-    _op(
-        "legacy_list_repositories",
-        "GET",
-        "/v2/repositories/{namespace}",
-        "deprecated",
-        "none",
-        "list repositories (legacy path)",
-        replacement=f"GET {_NS}",
-    ),
-    _op(
-        "legacy_user_repositories",
-        "GET",
-        "/v2/users/{username}/repositories",
-        "deprecated",
-        "none",
-        "list a user's repositories (legacy path)",
-        replacement=f"GET {_NS}",
-    ),
-    _op(
-        "legacy_create_repository",
-        "POST",
-        "/v2/repositories",
-        "deprecated",
-        "none",
-        "create a repository (legacy path)",
-        replacement=f"POST {_NS}",
-    ),
-    _op(
-        "legacy_create_repository_ns",
-        "POST",
-        "/v2/repositories/{namespace}",
-        "deprecated",
-        "none",
-        "create a repository (legacy path)",
-        replacement=f"POST {_NS}",
-    ),
-    _op(
-        "legacy_get_repository",
-        "GET",
-        "/v2/repositories/{namespace}/{repository}",
-        "deprecated",
-        "none",
-        "get a repository (legacy path)",
-        replacement=_CANONICAL_GET,
-    ),
-    _op(
-        "legacy_check_repository",
-        "HEAD",
-        "/v2/repositories/{namespace}/{repository}",
-        "deprecated",
-        "none",
-        "check a repository (legacy path)",
-        replacement=f"HEAD {_REPO}",
-    ),
-    _op(
-        "legacy_update_repository",
-        "PATCH",
-        "/v2/repositories/{namespace}/{repository}",
-        "deprecated",
-        "none",
-        "update a repository (legacy path)",
-        replacement=f"PATCH {_REPO}",
-    ),
-    _op(
-        "legacy_delete_repository",
-        "DELETE",
-        "/v2/repositories/{namespace}/{repository}",
-        "refused",
-        "none",
-        "delete a repository",
-        reason="deleting a whole repository is refused by this server; delete tags instead",
-    ),
-    _op(
-        "legacy_list_tags",
-        "GET",
-        "/v2/repositories/{namespace}/{repository}/tags",
-        "deprecated",
-        "none",
-        "list tags (legacy path)",
-        replacement=f"GET {_REPO}/tags",
-    ),
-    _op(
-        "legacy_get_tag",
-        "GET",
-        "/v2/repositories/{namespace}/{repository}/tags/{tag}",
-        "deprecated",
-        "none",
-        "get a tag (legacy path)",
-        replacement=f"GET {_REPO}/tags/{{tag}}",
-    ),
-    _op(
-        "legacy_delete_tag",
-        "DELETE",
-        "/v2/repositories/{namespace}/{repository}/tags/{tag}",
-        "deprecated",
-        "none",
-        "delete a tag (legacy path)",
-        replacement=f"DELETE {_REPO}/tags/{{tag}}",
-    ),
-    _op(
-        "current_user",
-        "GET",
-        "/v2/user",
-        "deprecated",
-        "none",
-        "read the current user",
-        replacement="none: the username comes from DOCKERHUB_USERNAME (see get_connection)",
-    ),
-    _op(
-        "current_user_orgs",
-        "GET",
-        "/v2/user/orgs",
-        "deprecated",
-        "none",
-        "list the current user's organizations",
-        replacement="none: this route is not part of Docker Hub's documented API",
-    ),
+    _op("legacy_list_repositories", "GET", "/v2/repositories/{namespace}", "deprecated", "none", "list repositories (legacy path)", replacement="GET /v2/namespaces/{namespace}/repositories"),
+    _op("legacy_user_repositories", "GET", "/v2/users/{username}/repositories", "deprecated", "none", "list a user's repositories (legacy path)", replacement="GET /v2/namespaces/{namespace}/repositories"),
+    _op("legacy_create_repository", "POST", "/v2/repositories", "deprecated", "none", "create a repository (legacy path)", replacement="POST /v2/namespaces/{namespace}/repositories"),
+    _op("legacy_create_repository_ns", "POST", "/v2/repositories/{namespace}", "deprecated", "none", "create a repository (legacy path)", replacement="POST /v2/namespaces/{namespace}/repositories"),
+    _op("legacy_get_repository", "GET", "/v2/repositories/{namespace}/{repository}", "deprecated", "none", "get a repository (legacy path)", replacement="GET /v2/namespaces/{namespace}/repositories/{repository}"),
+    _op("legacy_check_repository", "HEAD", "/v2/repositories/{namespace}/{repository}", "deprecated", "none", "check a repository (legacy path)", replacement="HEAD /v2/namespaces/{namespace}/repositories/{repository}"),
+    _op("legacy_update_repository", "PATCH", "/v2/repositories/{namespace}/{repository}", "deprecated", "none", "update a repository (legacy path)", replacement="PATCH /v2/namespaces/{namespace}/repositories/{repository}"),
+    _op("legacy_delete_repository", "DELETE", "/v2/repositories/{namespace}/{repository}", "refused", "none", "delete a repository", reason="deleting a whole repository is refused by this server; delete tags instead"),
+    _op("legacy_list_tags", "GET", "/v2/repositories/{namespace}/{repository}/tags", "deprecated", "none", "list tags (legacy path)", replacement="GET /v2/namespaces/{namespace}/repositories/{repository}/tags"),
+    _op("legacy_get_tag", "GET", "/v2/repositories/{namespace}/{repository}/tags/{tag}", "deprecated", "none", "get a tag (legacy path)", replacement="GET /v2/namespaces/{namespace}/repositories/{repository}/tags/{tag}"),
+    _op("legacy_delete_tag", "DELETE", "/v2/repositories/{namespace}/{repository}/tags/{tag}", "deprecated", "none", "delete a tag (legacy path)", replacement="DELETE /v2/namespaces/{namespace}/repositories/{repository}/tags/{tag}"),
+    _op("current_user", "GET", "/v2/user", "deprecated", "none", "read the current user", replacement="the get_connection tool (the username comes from DOCKERHUB_USERNAME)"),
+    _op("current_user_orgs", "GET", "/v2/user/orgs", "deprecated", "none", "list the current user's organizations", reason="the route is not part of Docker Hub's documented API"),
 )
+# fmt: on
 
 _BY_KEY = {op.key: op for op in OPERATIONS}
 
@@ -446,7 +271,8 @@ def match_path(method: str, path: str) -> tuple[Operation, dict[str, str]]:
             f"Invalid path {path!r}: give an absolute Docker Hub API path such as "
             "'/v2/namespaces/{namespace}/repositories', without query string or escapes (use `query`)."
         )
-    segments = path.strip("/").split("/") if path != "/v2/" else ["v2"]
+    trimmed = path[1:-1] if path.endswith("/") else path[1:]  # one trailing slash, as hub-tool sends
+    segments = trimmed.split("/")
     if any(s in ("", ".", "..") for s in segments):
         raise InvalidInputError(f"Invalid path {path!r}: empty or dot segments are not allowed.")
     known_path = False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -20,7 +19,7 @@ from dockerhub_mcp.config import Settings
 from dockerhub_mcp.resources import register_resources
 from dockerhub_mcp.tools import AppState, register_tools
 
-__all__ = ["MCP_PATH", "build_server", "http_app", "is_loopback", "run_http"]
+__all__ = ["MCP_PATH", "build_server", "http_app", "run_http"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,16 +61,6 @@ def build_server(
     return mcp
 
 
-def is_loopback(host: str) -> bool:
-    """Whether `host` is a loopback name or address."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def http_app(mcp: MCPServer[Any], *, host: str, key: str | None) -> ASGIApp:
     """The streamable HTTP app at `/mcp`, behind `Authorization: Bearer <key>` when a key is given.
 
@@ -80,12 +69,13 @@ def http_app(mcp: MCPServer[Any], *, host: str, key: str | None) -> ASGIApp:
     app = mcp.streamable_http_app(streamable_http_path=MCP_PATH, host=host)
     if key is None:
         return app
-    expected = f"Bearer {key}".encode()
+    expected = key.encode()
 
     async def require_key(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            given = dict(scope["headers"]).get(b"authorization", b"")
-            if not hmac.compare_digest(given, expected):
+            scheme, _, given = dict(scope["headers"]).get(b"authorization", b"").partition(b" ")
+            # The scheme is case-insensitive (RFC 7235); the key is compared in constant time.
+            if scheme.lower() != b"bearer" or not hmac.compare_digest(given.strip(), expected):
                 await send(
                     {
                         "type": "http.response.start",

@@ -98,16 +98,24 @@ async def test_a_second_401_says_the_token_was_rejected_or_revoked(client: Clien
 async def test_the_client_falls_back_to_users_login_when_auth_token_is_missing(
     client: Client, sandbox: Sandbox
 ) -> None:
-    """Where /v2/auth/token answers 404, the older /v2/users/login route is used, and remembered."""
+    """Where /v2/auth/token answers 404, /v2/users/login is used, remembered for an hour, then retried."""
     sandbox.faults.auth_token_route_missing = True
 
     for _ in range(2):
         assert not (await client.call_tool("list_repositories", {})).is_error
-    sandbox.clock.advance(3600)
+    sandbox.clock.advance(600)  # the JWT expired: exchange again, straight on the fallback route
+    assert not (await client.call_tool("list_repositories", {})).is_error
+    sandbox.clock.advance(3600)  # an hour on: the documented route is tried first again
+    sandbox.faults.auth_token_route_missing = False
     assert not (await client.call_tool("list_repositories", {})).is_error
 
-    exchanges = [(r.path, r.status) for r in sandbox.requests if r.method == "POST" and "/v2/" in r.path]
-    assert [("/v2/auth/token", 404), ("/v2/users/login", 200), ("/v2/users/login", 200)] == exchanges
+    exchanges = [(r.path, r.status) for r in sandbox.requests if r.method == "POST"]
+    assert [
+        ("/v2/auth/token", 404),
+        ("/v2/users/login", 200),
+        ("/v2/users/login", 200),
+        ("/v2/auth/token", 200),
+    ] == exchanges
 
 
 async def test_a_wrong_token_is_reported_without_echoing_it(connect: Connect, sandbox: Sandbox) -> None:
@@ -132,3 +140,25 @@ async def test_the_pat_itself_is_never_sent_as_a_bearer(client: Client, sandbox:
         assert not (await client.call_tool(tool, args)).is_error
 
     assert {"jwt"} == bearer_kinds(sandbox)
+
+
+async def test_fifty_calls_with_a_refused_token_cause_one_exchange(connect: Connect, sandbox: Sandbox) -> None:
+    """A refused exchange is not repeated by the calls that waited for it, nor by the next ones for a while."""
+    sandbox.faults.add(Fault("slow", delay=0, times=None, path=r"^/v2/auth/"))
+    errors: list[str] = []
+
+    async def call() -> None:
+        errors.append(error_text(await c.call_tool("list_repositories", {})))
+
+    async with connect(token="dckr_pat_not_the_right_one") as c:
+        async with anyio.create_task_group() as tg:
+            for _ in range(50):
+                tg.start_soon(call)
+        sandbox.clock.advance(30)
+        errors.append(error_text(await c.call_tool("list_repositories", {})))
+        sandbox.clock.advance(31)  # past the cool-down: one more try
+        errors.append(error_text(await c.call_tool("list_repositories", {})))
+
+    assert 52 == len(errors)
+    assert all("rejected the username or access token" in e for e in errors)
+    assert 2 == sandbox.exchanges

@@ -17,8 +17,10 @@ Connect = Callable[..., AbstractAsyncContextManager[Client]]
 PAT_REFUSED = "token issued from personal access token is not allowed"
 
 
-async def test_a_403_refusing_a_pat_says_an_organization_token_is_needed(client: Client, sandbox: Sandbox) -> None:
-    """Hub's 'personal access token is not allowed' wording becomes the organization-token message."""
+async def test_a_403_refusing_a_pat_names_the_level_needed_or_an_organization_token(
+    client: Client, sandbox: Sandbox
+) -> None:
+    """Hub's 'personal access token is not allowed' on a PAT operation names the PAT level, or an OAT."""
     body = {"errinfo": {}, "detail": PAT_REFUSED, "message": PAT_REFUSED}
     sandbox.faults.add(Fault("status", status=403, path="/groups$", body=body))
 
@@ -28,8 +30,9 @@ async def test_a_403_refusing_a_pat_says_an_organization_token_is_needed(client:
         )
     )
 
-    assert "Grant a team access to a repository (acme/platform) needs a Docker Hub organization access token" in text
-    assert "access level" in text
+    assert "Docker Hub refused grant a team access to a repository ('acme/platform') for this personal access" in text
+    assert "admin permission on the repository" in text
+    assert "organization access token" in text
 
 
 async def test_a_pat_below_delete_level_gets_a_permission_message(connect: Connect, sandbox: Sandbox) -> None:
@@ -39,7 +42,8 @@ async def test_a_pat_below_delete_level_gets_a_permission_message(connect: Conne
     async with connect(token="dckr_pat_read_write_only_0000") as c:
         text = error_text(await c.call_tool("update_description", {"repository": "web", "description": "x"}))
 
-    assert "Permission denied for update a repository's description (demo/web)" in text
+    assert "Permission denied for update a repository's description ('demo/web')" in text
+    assert "Read, Write & Delete" in text
     assert "insufficient scope" in text
     assert "web" in {r.name for r in sandbox.state.repositories("demo")}
     repo = sandbox.state.repository("demo", "web")
@@ -61,7 +65,7 @@ async def test_a_5xx_is_an_upstream_failure(client: Client, sandbox: Sandbox) ->
 
     text = error_text(await client.call_tool("get_tag", {"repository": "web", "tag": "latest"}))
 
-    assert "Docker Hub failed on get a tag (demo/web:latest) with HTTP 503" in text
+    assert "Docker Hub failed on get a tag ('demo/web:latest') with HTTP 503" in text
 
 
 async def test_an_html_error_page_is_never_echoed(client: Client, sandbox: Sandbox) -> None:
@@ -80,7 +84,7 @@ async def test_a_dropped_connection_is_a_transport_error(client: Client, sandbox
 
     text = error_text(await client.call_tool("list_repositories", {}))
 
-    assert "Could not reach Docker Hub for list repositories (demo)" in text
+    assert "Could not reach Docker Hub for list repositories ('demo')" in text
 
 
 async def test_long_hub_messages_are_cut_short(client: Client, sandbox: Sandbox) -> None:
@@ -90,5 +94,5 @@ async def test_long_hub_messages_are_cut_short(client: Client, sandbox: Sandbox)
 
     text = error_text(await client.call_tool("list_repositories", {}))
 
-    assert "Docker Hub rejected list repositories (demo)" in text
+    assert "Docker Hub rejected list repositories ('demo')" in text
     assert len(text) < 400

@@ -56,10 +56,10 @@ async def post(url: str, headers: dict[str, str]) -> httpx2.Response:
         return await http.post(url, json=INIT, headers={**MCP_HEADERS, **headers})
 
 
-@pytest.mark.parametrize("mode", ["auto", "legacy"])
-async def test_a_client_with_the_key_lists_and_calls_tools(server_url: str, mode: str) -> None:
-    """With the bearer key, both protocol eras list tools and call one over HTTP."""
-    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {KEY}"})
+@pytest.mark.parametrize(("mode", "scheme"), [("auto", "Bearer"), ("legacy", "bearer")])
+async def test_a_client_with_the_key_lists_and_calls_tools(server_url: str, mode: str, scheme: str) -> None:
+    """With the bearer key (scheme in any case), both protocol eras list tools and call one over HTTP."""
+    http = httpx2.AsyncClient(headers={"Authorization": f"{scheme} {KEY}"})
     with anyio.fail_after(30):
         async with http, Client(streamable_http_client(server_url, http_client=http), mode=mode) as client:
             tools = {t.name for t in (await client.list_tools()).tools}

@@ -6,16 +6,18 @@ import json
 
 import pytest
 from mcp import Client, MCPError
+from mcp.types import ReadResourceResult, TextResourceContents
 
 from dockerhub_mcp.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
 
 
-def text_of(result: object) -> str:
+def text_of(result: ReadResourceResult) -> str:
     """The text of a single-content resource read."""
-    (content,) = result.contents  # type: ignore[attr-defined]
-    return content.text  # type: ignore[no-any-return]
+    (content,) = result.contents
+    assert isinstance(content, TextResourceContents)
+    return content.text
 
 
 async def test_both_templates_are_listed(client: Client) -> None:

@@ -20,6 +20,7 @@ from dockerhub_mcp.models import (
     TagSummary,
     TeamAccess,
 )
+from dockerhub_mcp.operations import Permission, RepositoryOrdering, TagOrdering
 from dockerhub_mcp.tools.base import (
     AppState,
     NameFilter,
@@ -58,7 +59,7 @@ async def list_repositories(
     namespace: Namespace = None,
     name: NameFilter = None,
     ordering: Annotated[
-        Literal["last_updated", "-last_updated", "name", "-name", "pull_count", "-pull_count"] | None,
+        RepositoryOrdering | None,
         Field(description="Sort key; '-' for descending."),
     ] = None,
     page: Page = 1,
@@ -94,7 +95,7 @@ async def list_tags(
     namespace: Namespace = None,
     name: NameFilter = None,
     ordering: Annotated[
-        Literal["last_updated", "-last_updated", "name", "-name"] | None,
+        TagOrdering | None,
         Field(description="Sort key; '-' for descending. Hub's default is newest first."),
     ] = None,
     page: Page = 1,
@@ -157,7 +158,7 @@ async def grant_team_access(
     ctx: Context[AppState],
     repository: Repository,
     group_id: Annotated[int, Field(ge=1, description="Numeric team (group) id.")],
-    permission: Annotated[Literal["read", "write", "admin"], Field(description="Access level to grant.")],
+    permission: Annotated[Permission, Field(description="Access level to grant.")],
     namespace: Namespace = None,
 ) -> TeamAccess:
     """Grant an organization team access to a repository, replacing its current level.

@@ -1,0 +1,63 @@
+"""Configuration errors stop the command before it serves: exit 2 and one line naming the variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from dockerhub_mcp.cli import main
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"DOCKERHUB_USERNAME": "", "DOCKERHUB_TOKEN": "dckr_pat_x"}, "DOCKERHUB_USERNAME"),
+        ({"DOCKERHUB_USERNAME": "demo", "DOCKERHUB_TOKEN": " \n"}, "DOCKERHUB_TOKEN"),
+        ({"DOCKERHUB_USERNAME": "Demo User", "DOCKERHUB_TOKEN": "dckr_pat_x"}, "DOCKERHUB_USERNAME"),
+        (
+            {
+                "DOCKERHUB_USERNAME": "demo",
+                "DOCKERHUB_TOKEN": "dckr_pat_x",
+                "DOCKERHUB_API_URL": "http://hub.docker.com",
+            },
+            "DOCKERHUB_API_URL",
+        ),
+        (
+            {"DOCKERHUB_USERNAME": "demo", "DOCKERHUB_TOKEN": "dckr_pat_x", "DOCKERHUB_READ_ONLY": "maybe"},
+            "DOCKERHUB_READ_ONLY",
+        ),
+        (
+            {"DOCKERHUB_USERNAME": "demo", "DOCKERHUB_TOKEN": "dckr_pat_x", "DOCKERHUB_PROTECTED_TAGS": "latest,v/1"},
+            "DOCKERHUB_PROTECTED_TAGS",
+        ),
+    ],
+    ids=["no-username", "blank-token", "bad-username", "cleartext-url", "bad-bool", "bad-glob"],
+)
+def test_bad_configuration_exits_2_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], env: dict[str, str], named: str
+) -> None:
+    """Each misconfiguration is refused before any request, in one line on stderr that names it."""
+    for name in ("DOCKERHUB_API_URL", "DOCKERHUB_READ_ONLY", "DOCKERHUB_PROTECTED_TAGS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    code = main(["--check"])
+
+    out, err = capsys.readouterr()
+    assert (2, "") == (code, out)
+    assert 1 == len(err.strip().splitlines())
+    assert named in err
+    assert "dckr_pat_x" not in err
+
+
+def test_plain_http_is_allowed_to_loopback(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """http:// is accepted for 127.0.0.1 (a local sandbox), so the check gets as far as connecting."""
+    monkeypatch.setenv("DOCKERHUB_USERNAME", "demo")
+    monkeypatch.setenv("DOCKERHUB_TOKEN", "dckr_pat_x")
+    monkeypatch.setenv("DOCKERHUB_API_URL", "http://127.0.0.1:9")  # discard port: nothing listens
+
+    code = main(["--check"])
+
+    out, _ = capsys.readouterr()
+    assert 1 == code
+    assert out.startswith("not ok: Could not reach Docker Hub")
