@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
@@ -34,6 +35,20 @@ def parse_bool(name: str, value: str) -> bool:
     if lowered in _FALSE:
         return False
     raise ConfigError(f"{name} must be true or false (got {value!r}).")
+
+
+def _token(env: Mapping[str, str]) -> str:
+    """The PAT from DOCKERHUB_TOKEN, or from the file DOCKERHUB_TOKEN_FILE names (Docker/Kubernetes secrets)."""
+    token = env.get("DOCKERHUB_TOKEN", "").strip()
+    path = env.get("DOCKERHUB_TOKEN_FILE", "").strip()
+    if token and path:
+        raise ConfigError("Set DOCKERHUB_TOKEN or DOCKERHUB_TOKEN_FILE, not both.")
+    if not path:
+        return token
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"DOCKERHUB_TOKEN_FILE {path!r} cannot be read: {type(exc).__name__}.") from exc
 
 
 def is_loopback(host: str) -> bool:
@@ -85,10 +100,11 @@ class Settings(BaseModel):
             ConfigError: a required variable is missing or empty, or a value is invalid.
         """
         username = env.get("DOCKERHUB_USERNAME", "").strip()
-        token = env.get("DOCKERHUB_TOKEN", "").strip()
+        token = _token(env)
         for name, value in (("DOCKERHUB_USERNAME", username), ("DOCKERHUB_TOKEN", token)):
             if not value:
-                raise ConfigError(f"{name} is not set: export it (see README, Configuration).")
+                hint = " (or DOCKERHUB_TOKEN_FILE)" if name == "DOCKERHUB_TOKEN" else ""
+                raise ConfigError(f"{name}{hint} is not set: export it (see README, Configuration).")
         try:
             check_namespace(username)
         except InvalidInputError as exc:

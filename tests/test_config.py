@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import httpx2
 import pytest
 
 from dockerhub_mcp.cli import main
+from dockerhub_mcp.sandbox import SANDBOX_TOKEN, SANDBOX_USERNAME, build_sandbox
 
 
 @pytest.mark.parametrize(
@@ -61,3 +65,39 @@ def test_plain_http_is_allowed_to_loopback(monkeypatch: pytest.MonkeyPatch, caps
     out, _ = capsys.readouterr()
     assert 1 == code
     assert out.startswith("not ok: Could not reach Docker Hub")
+
+
+def test_the_token_can_come_from_a_file(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """DOCKERHUB_TOKEN_FILE is read (whitespace stripped) and used for the exchange."""
+    secret = tmp_path / "token"
+    secret.write_text(f"  {SANDBOX_TOKEN}\n", encoding="utf-8")
+    monkeypatch.setenv("DOCKERHUB_USERNAME", SANDBOX_USERNAME)
+    monkeypatch.delenv("DOCKERHUB_TOKEN", raising=False)
+    monkeypatch.setenv("DOCKERHUB_TOKEN_FILE", str(secret))
+    monkeypatch.setenv("DOCKERHUB_API_URL", "https://hub.sandbox.test")
+
+    code = main(["--check"], transport=httpx2.ASGITransport(app=build_sandbox().app))
+
+    out, _ = capsys.readouterr()
+    assert (0, "ok: signed in to https://hub.sandbox.test as demo\n") == (code, out)
+
+
+@pytest.mark.parametrize("problem", ["missing", "both"])
+def test_a_token_file_problem_exits_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, problem: str
+) -> None:
+    """An unreadable token file, or a token given twice, stops the command with one line."""
+    monkeypatch.setenv("DOCKERHUB_USERNAME", "demo")
+    monkeypatch.setenv("DOCKERHUB_TOKEN_FILE", str(tmp_path / "absent"))
+    if problem == "both":
+        monkeypatch.setenv("DOCKERHUB_TOKEN", "dckr_pat_x")
+    else:
+        monkeypatch.delenv("DOCKERHUB_TOKEN", raising=False)
+
+    code = main(["--check"])
+
+    _, err = capsys.readouterr()
+    assert 2 == code
+    assert "DOCKERHUB_TOKEN_FILE" in err
