@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TextIO
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -50,6 +50,13 @@ def duration_days(text: str) -> int:
     return int(duration_hours(text) // 24)
 
 
+def count(text: str) -> int:
+    """A whole number, 0 or more."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
+    return int(text)
+
+
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `cleanup`, `audit` and `describe` to the command line."""
     common = argparse.ArgumentParser(add_help=False)
@@ -61,7 +68,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     cleanup = commands.add_parser("cleanup", parents=[common], help="delete tags past a retention window")
     cleanup.add_argument("--repository", action="append", help="repository to clean (repeatable; default all)")
     cleanup.add_argument("--older-than", type=duration_days, required=True, metavar="AGE", help="e.g. 90d")
-    cleanup.add_argument("--keep-latest", type=int, default=0, metavar="N", help="keep the N newest tags")
+    cleanup.add_argument("--keep-latest", type=count, default=0, metavar="N", help="keep the N newest tags")
     cleanup.add_argument("--keep", action="append", metavar="GLOB", help="tag glob to keep (default: latest)")
     cleanup.add_argument("--only-never-pulled", action="store_true", help="delete only tags never pulled")
     cleanup.add_argument("--unpulled-for", type=duration_days, metavar="AGE", help="keep tags pulled within AGE")
@@ -98,14 +105,19 @@ def _emit(result: BaseModel, summary: str, as_json: bool, out: TextIO) -> None:
     out.write((result.model_dump_json(indent=2) if as_json else summary) + "\n")
 
 
-async def run_command(args: argparse.Namespace, client: DockerHubClient, out: TextIO = sys.stdout) -> int:
-    """Run one scheduled-run command against `client`; returns the exit code."""
+async def run_command(args: argparse.Namespace, client: DockerHubClient, out: TextIO | None = None) -> int:
+    """Run one scheduled-run command against `client`, printing to `out` (default: the current stdout)."""
+    out = out if out is not None else sys.stdout
     namespace = args.namespace or client.settings.username
     try:
         async with _progress_bar(sys.stderr) as progress:
             return await _COMMANDS[args.command](args, client, namespace, progress, out)
     except InvalidInputError as exc:
         print(f"dockerhub-mcp {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValidationError as exc:
+        fields = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}))
+        print(f"dockerhub-mcp {args.command}: invalid value for {fields}", file=sys.stderr)
         return EXIT_USAGE
     except DockerHubError as exc:
         print(f"dockerhub-mcp {args.command}: {exc}", file=sys.stderr)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated, Literal
 
-from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, ElicitationResult, Resolve
+from mcp.server.mcpserver import AcceptedElicitation, CancelledElicitation, Context, Elicit, ElicitationResult, Resolve
 from pydantic import BaseModel, Field
 
+from dockerhub_mcp.errors import InvalidInputError
 from dockerhub_mcp.tools.base import AppState, NameFilter, Namespace, hub_errors, state_of
 from dockerhub_mcp.workflows import (
     AuditReport,
@@ -90,12 +91,18 @@ class Approval(BaseModel):
 async def ask_approval(
     ctx: Context[AppState], plan_id: str, items: list[PlanItem], namespace: str | None = None, confirm: bool = False
 ) -> Approval | Elicit[Approval]:
-    """Ask the user to confirm where the host can ask; elsewhere the `confirm` argument decides."""
-    capabilities = ctx.client_capabilities
-    if capabilities is None or capabilities.elicitation is None or not items:
-        return Approval(confirm=confirm)
+    """Ask the user to confirm where the host can ask; elsewhere the `confirm` argument decides.
+
+    A list that is not exactly the plan's is never shown to the user: the tool refuses it unasked.
+    """
     state = state_of(ctx)
     ns = state.namespace(namespace)
+    try:
+        check_items(ns, plan_id, items)
+    except InvalidInputError:
+        return Approval(confirm=False)
+    if not can_ask(ctx) or not items:
+        return Approval(confirm=confirm)
     repos = Counter(i.repository for i in items)
     listed = ", ".join(f"{name} ({count})" for name, count in repos.most_common(5))
     more = f" and {len(repos) - 5} more" if len(repos) > 5 else ""
@@ -124,18 +131,25 @@ async def apply_tag_cleanup(
     ns = state.namespace(namespace)
     with hub_errors():
         check_items(ns, plan_id, items)
-        if not (isinstance(approval, AcceptedElicitation) and approval.data.confirm):
-            why = "the user declined" if capabilities_can_ask(ctx) else "confirm=true was not given"
-            return unconfirmed_report(ns, plan_id, items, why)
+        if items and not (isinstance(approval, AcceptedElicitation) and approval.data.confirm):
+            return unconfirmed_report(ns, plan_id, items, _why_not(ctx, approval))
         return await apply_cleanup(
             state.client, ns, plan_id, items, protected=state.settings.protected_tags, progress=_progress(ctx)
         )
 
 
-def capabilities_can_ask(ctx: Context[AppState]) -> bool:
+def can_ask(ctx: Context[AppState]) -> bool:
     """Whether the host declared it can ask the user (elicitation)."""
     capabilities = ctx.client_capabilities
     return capabilities is not None and capabilities.elicitation is not None
+
+
+def _why_not(ctx: Context[AppState], approval: ElicitationResult[Approval]) -> str:
+    if not can_ask(ctx):
+        return "confirm=true was not given"
+    if isinstance(approval, CancelledElicitation):
+        return "the user cancelled"
+    return "the user declined"
 
 
 async def audit_recent_pushes(

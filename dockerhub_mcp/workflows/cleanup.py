@@ -169,11 +169,11 @@ def _decide(
             reason = "keep_latest"
         elif t.pushed is None:
             reason = "unknown_age"
-        elif t.pushed > cutoff:
+        elif t.pushed >= cutoff:
             reason = "too_recent"
         elif rules.only_never_pulled and t.pulled is not None:
             reason = "pulled"
-        elif pulled_cutoff is not None and t.pulled is not None and t.pulled > pulled_cutoff:
+        elif pulled_cutoff is not None and t.pulled is not None and t.pulled >= pulled_cutoff:
             reason = "pulled_recently"
         elif t.digest is None:
             reason = "no_digest"  # without a digest a re-push could not be detected at apply time

@@ -25,17 +25,20 @@ async def no_progress(_done: float, _total: float | None, _message: str | None) 
 async def bounded_map(
     fn: Callable[[T], Awaitable[R]], items: Sequence[T], *, concurrency: int = DEFAULT_CONCURRENCY
 ) -> list[R]:
-    """Run `fn` over `items` with at most `concurrency` at once; results keep the order of `items`."""
-    results: dict[int, R] = {}
-    limiter = anyio.CapacityLimiter(max(1, concurrency))
+    """Run `fn` over `items` with at most `concurrency` at once; results keep the order of `items`.
 
-    async def run(index: int, item: T) -> None:
-        async with limiter:
+    A fixed pool of workers takes items in turn, so memory does not grow with the number of items.
+    """
+    results: dict[int, R] = {}
+    queue = iter(enumerate(items))
+
+    async def worker() -> None:
+        for index, item in queue:
             results[index] = await fn(item)
 
     async with anyio.create_task_group() as tg:
-        for index, item in enumerate(items):
-            tg.start_soon(run, index, item)
+        for _ in range(max(1, min(concurrency, len(items)))):
+            tg.start_soon(worker)
     return [results[index] for index in range(len(items))]
 
 

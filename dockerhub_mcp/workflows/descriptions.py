@@ -56,9 +56,17 @@ class DescriptionReport(Result):
 
 def _diff(repository: str, old: str, new: str) -> str:
     lines = difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True), f"{repository} (before)", f"{repository} (after)"
+        old.splitlines(), new.splitlines(), f"{repository} (before)", f"{repository} (after)", lineterm=""
     )
-    return "".join(lines)
+    return "".join(line + "\n" for line in lines)
+
+
+def replaced(text: str, find: str, replace: str) -> str:
+    """`text` with `find` replaced literally; where `replace` contains `find`, earlier replacements are not
+    replaced again, so a second run changes nothing (`Acme` -> `Acme Inc` stays `Acme Inc`)."""
+    if find in replace:
+        text = text.replace(replace, find)
+    return text.replace(find, replace)
 
 
 async def _targets(
@@ -71,7 +79,7 @@ async def _targets(
 ) -> list[HubRepository]:
     """The repositories to consider, with their full descriptions when those are needed."""
     if repositories is not None:
-        names = sorted({check_repository(r) for r in repositories})
+        names = sorted({check_repository(r) for r in repositories if not name_filter or name_filter in r})
         return await bounded_map(lambda n: client.get_repository(namespace, n), names, concurrency=concurrency)
     listed = [r async for r in client.iter_repositories(namespace, name=name_filter or None)]
     listed = [r for r in listed if not name_filter or name_filter in r.name]
@@ -114,12 +122,12 @@ async def bulk_descriptions(
     too_long: list[str] = []
     for repo in repos:
         body: dict[str, str] = {}
-        if short and find in (repo.description or ""):
-            body["description"] = (repo.description or "").replace(find, replace)
+        if short and replaced(repo.description or "", find, replace) != (repo.description or ""):
+            body["description"] = replaced(repo.description or "", find, replace)
             if len(body["description"]) > MAX_DESCRIPTION:
                 too_long.append(f"{repo.name} (description, {len(body['description'])} characters)")
-        if full and find in (repo.full_description or ""):
-            body["full_description"] = (repo.full_description or "").replace(find, replace)
+        if full and replaced(repo.full_description or "", find, replace) != (repo.full_description or ""):
+            body["full_description"] = replaced(repo.full_description or "", find, replace)
             if len(body["full_description"]) > MAX_FULL_DESCRIPTION:
                 too_long.append(f"{repo.name} (full_description, {len(body['full_description'])} characters)")
         planned.append((repo, body))
