@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import anyio
 import httpx2
 import jwt
+import stamina
 from pydantic import SecretStr
 
 from dockerhub_mcp import __version__
@@ -25,9 +26,11 @@ from dockerhub_mcp.errors import (
     AuthenticationError,
     DockerHubError,
     RateLimitedError,
+    TransportError,
     UpstreamError,
     error_from_response,
     hub_message,
+    mapped_transport_errors,
 )
 
 __all__ = ["DEFAULT_LIFETIME", "REFRESH_MARGIN", "USER_AGENT", "HubAuth"]
@@ -72,6 +75,7 @@ class HubAuth(httpx2.Auth):
         token: the personal access token.
         send: sends an exchange request without authentication (the client's own connection pool).
         clock: unix time source, injectable so tests can move time without sleeping.
+        timeout: seconds an exchange may take.
     """
 
     def __init__(
@@ -82,8 +86,10 @@ class HubAuth(httpx2.Auth):
         send: Send,
         *,
         clock: Callable[[], float] = time.time,
+        timeout: float = 30.0,
     ) -> None:
         self._base_url = base_url.rstrip("/")
+        self._timeout = timeout
         self._username = username
         self._token = token
         self._send = send
@@ -136,11 +142,29 @@ class HubAuth(httpx2.Auth):
     async def _exchange(self) -> str:
         login_only = self._clock() < self._login_route_until
         for route in (LOGIN_ROUTE,) if login_only else (TOKEN_ROUTE, LOGIN_ROUTE):
-            response = await self._send(self._exchange_request(route))
+            response = await self._post(route)
             token = self._accept(route, response)
             if token is not None:
                 return token
         raise UpstreamError("Docker Hub offers no token route (/v2/auth/token or /v2/users/login).")
+
+    async def _post(self, route: str) -> httpx2.Response:
+        """Send one exchange request; a failed connection or a 5xx is tried once more, never again.
+
+        Hub locks out a username whose logins are retried in a loop, so the exchange gets one retry at most
+        (and none for a refusal or a 429).
+        """
+        async for attempt in stamina.retry_context(on=_exchange_retryable, attempts=2, timeout=None):
+            with attempt:
+                with mapped_transport_errors("the token exchange"), anyio.fail_after(self._timeout):
+                    response = await self._send(self._exchange_request(route))
+                if response.status_code >= 500:
+                    raise UpstreamError(
+                        f"Docker Hub failed on the token exchange with HTTP {response.status_code}.",
+                        status=response.status_code,
+                    )
+                return response
+        raise AssertionError("unreachable: the retry loop returns or raises")
 
     def _exchange_request(self, route: str) -> httpx2.Request:
         secret = self._token.get_secret_value()
@@ -213,6 +237,10 @@ class HubAuth(httpx2.Auth):
             cached = self._cached
             if cached is not None and cached.jwt == token:
                 self._cached = None
+
+
+def _exchange_retryable(exc: Exception) -> bool:
+    return isinstance(exc, TransportError | UpstreamError)
 
 
 def _refusal(status: int, body: bytes, redact: tuple[str, ...]) -> str:

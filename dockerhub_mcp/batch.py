@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 from typing import TextIO
 
 from pydantic import BaseModel, ValidationError
@@ -72,7 +73,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     cleanup.add_argument("--keep", action="append", metavar="GLOB", help="tag glob to keep (default: latest)")
     cleanup.add_argument("--only-never-pulled", action="store_true", help="delete only tags never pulled")
     cleanup.add_argument("--unpulled-for", type=duration_days, metavar="AGE", help="keep tags pulled within AGE")
+    cleanup.add_argument("--allow-protected", action="store_true", help="also delete DOCKERHUB_PROTECTED_TAGS")
     cleanup.add_argument("--apply", action="store_true", help="delete (default: only show the plan)")
+    cleanup.add_argument("--report", type=Path, metavar="FILE", help="write each outcome to FILE as it happens")
 
     audit = commands.add_parser("audit", parents=[common], help="what was pushed recently")
     audit.add_argument("--since", type=duration_hours, default=24.0, metavar="AGE", help="window (default 24h)")
@@ -84,6 +87,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     describe.add_argument("--repository", action="append", help="repository to edit (repeatable; default all)")
     describe.add_argument("--name-filter", help="only repositories whose name contains this")
     describe.add_argument("--apply", action="store_true", help="write (default: dry run)")
+    describe.add_argument("--report", type=Path, metavar="FILE", help="write each outcome to FILE as it happens")
 
 
 @asynccontextmanager
@@ -99,6 +103,27 @@ async def _progress_bar(stream: TextIO) -> AsyncIterator[ProgressCallback]:
             bar.update(task, completed=done, total=total, description=(message or "")[:60])
 
         yield update
+
+
+@contextmanager
+def _report_file(path: Path | None) -> Iterator[Callable[[BaseModel], None]]:
+    """Append each outcome to `path` as a JSON line the moment it is known, so a run that is killed or
+    interrupted still leaves a record of what it did; the final line is the whole report, or an
+    `interrupted` line when the run did not finish."""
+    if path is None:
+        yield lambda _record: None
+        return
+    with path.open("a", encoding="utf-8") as stream:
+
+        def record(item: BaseModel) -> None:
+            stream.write(item.model_dump_json() + "\n")
+            stream.flush()
+
+        try:
+            yield record
+        except BaseException:
+            stream.write('{"interrupted": true}\n')
+            raise
 
 
 def _emit(result: BaseModel, summary: str, as_json: bool, out: TextIO) -> None:
@@ -127,7 +152,6 @@ async def run_command(args: argparse.Namespace, client: DockerHubClient, out: Te
 async def _cleanup(
     args: argparse.Namespace, client: DockerHubClient, namespace: str, progress: ProgressCallback, out: TextIO
 ) -> int:
-    protected = client.settings.protected_tags
     rules = CleanupRules(
         older_than_days=args.older_than,
         keep_latest=args.keep_latest,
@@ -136,12 +160,27 @@ async def _cleanup(
         unpulled_for_days=args.unpulled_for,
     )
     plan = await plan_cleanup(
-        client, namespace, rules, repositories=args.repository, protected=protected, progress=progress
+        client,
+        namespace,
+        rules,
+        repositories=args.repository,
+        allow_protected=args.allow_protected,
+        progress=progress,
     )
     if not args.apply:
         _emit(plan, plan.summary_markdown + "\n\nDry run: nothing deleted (add --apply).", args.json, out)
         return EXIT_FAILED if plan.failures else EXIT_OK
-    report = await apply_cleanup(client, namespace, plan.plan_id, plan.items, protected=protected, progress=progress)
+    with _report_file(args.report) as record:
+        report = await apply_cleanup(
+            client,
+            namespace,
+            plan.plan_id,
+            plan.items,
+            allow_protected=args.allow_protected,
+            progress=progress,
+            on_outcome=record,
+        )
+        record(report)
     _emit(report, plan.summary_markdown + "\n\n" + report.summary_markdown, args.json, out)
     return EXIT_FAILED if plan.failures or report.totals["failed"] else EXIT_OK
 
@@ -157,17 +196,20 @@ async def _audit(
 async def _describe(
     args: argparse.Namespace, client: DockerHubClient, namespace: str, progress: ProgressCallback, out: TextIO
 ) -> int:
-    report = await bulk_descriptions(
-        client,
-        namespace,
-        find=args.find,
-        replace=args.replace,
-        field=args.field,
-        repositories=args.repository,
-        name_filter=args.name_filter,
-        dry_run=not args.apply,
-        progress=progress,
-    )
+    with _report_file(args.report) as record:
+        report = await bulk_descriptions(
+            client,
+            namespace,
+            find=args.find,
+            replace=args.replace,
+            field=args.field,
+            repositories=args.repository,
+            name_filter=args.name_filter,
+            dry_run=not args.apply,
+            progress=progress,
+            on_outcome=record,
+        )
+        record(report)
     note = "" if args.apply else "\n\nDry run: nothing written (add --apply)."
     _emit(report, report.summary_markdown + note, args.json, out)
     return EXIT_FAILED if report.totals["failed"] else EXIT_OK

@@ -12,25 +12,28 @@ import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+import anyio
 import httpx2
+import stamina
 from pydantic import BaseModel, ValidationError
 
 from dockerhub_mcp.auth import USER_AGENT, HubAuth
 from dockerhub_mcp.config import Settings
 from dockerhub_mcp.errors import (
+    DockerHubError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
+    RateLimitedError,
     TokenKindError,
-    TransportError,
     UpstreamError,
     error_from_response,
+    mapped_transport_errors,
     token_kind_message,
 )
 from dockerhub_mcp.models import HubPage, HubRepository, HubTag
@@ -42,9 +45,11 @@ from dockerhub_mcp.operations import (
     build_path,
     check_description,
     check_full_description,
+    is_protected,
     match_path,
     operation,
 )
+from dockerhub_mcp.pacing import RateBudget, Sleep, ambiguous, retryable
 
 __all__ = ["MAX_PAGE_SIZE", "DockerHubClient", "RawAnswer"]
 
@@ -95,11 +100,15 @@ def _page_of(url: str | None) -> int | None:
 class DockerHubClient:
     """An authenticated Docker Hub API client.
 
+    Every request is paced against Hub's rate-limit headers and retried where that is safe (see
+    `pacing.retryable`): up to `settings.attempts` tries, backing off exponentially with jitter, and
+    after a 429 waiting as Hub asked, at most `settings.max_retry_wait` seconds.
+
     Args:
-        settings: username, token, API URL and read-only mode.
+        settings: username, token, API URL, read-only mode, timeouts and retry limits.
         transport: an httpx2 transport; tests pass `httpx2.ASGITransport(app=sandbox.app)`.
-        clock: unix time source for token expiry.
-        timeout: seconds for each request (connect, read, write, pool).
+        clock: unix time source for token expiry and rate-limit windows.
+        sleep: how to wait for the rate limit; tests pass one that moves their clock instead.
     """
 
     def __init__(
@@ -108,12 +117,20 @@ class DockerHubClient:
         *,
         transport: httpx2.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
-        timeout: float = 30.0,
+        sleep: Sleep = anyio.sleep,
     ) -> None:
         self.settings = settings
         self.clock = clock
+        self.budget = RateBudget()
+        self._sleep = sleep
+        timeout = settings.timeout
         self.auth = HubAuth(
-            settings.api_url, settings.username, settings.token, self._send_unauthenticated, clock=clock
+            settings.api_url,
+            settings.username,
+            settings.token,
+            self._send_unauthenticated,
+            clock=clock,
+            timeout=settings.timeout,
         )
         self._http = httpx2.AsyncClient(
             base_url=settings.api_url,
@@ -148,7 +165,7 @@ class DockerHubClient:
         Raises:
             DockerHubError: the exchange failed (the message says why).
         """
-        with _mapped("the token exchange"):
+        with mapped_transport_errors("the token exchange"):
             await self.auth.jwt()
 
     async def aclose(self) -> None:
@@ -193,22 +210,57 @@ class DockerHubClient:
         what = _what(op, params)
         content = None if body is None else json.dumps(body)
         headers = {"Content-Type": "application/json"} if content is not None else None
-        with _mapped(what):
-            response = await self._http.request(
-                op.method, path, params=dict(query or {}), content=content, headers=headers
-            )
-        if response.status_code >= 300:
-            raise error_from_response(
-                response.status_code,
-                response.content,
-                response.headers,
-                what=what,
-                kind=op.kind,
-                pat_level=op.pat_level,
-                now=self.clock,
-                redact=self.auth.secrets(),
-            )
-        return response
+        tries = 0
+        attempts = self.settings.attempts
+        try:
+            async for attempt in stamina.retry_context(
+                on=lambda exc: retryable(op, exc),
+                attempts=attempts,
+                timeout=None,
+                wait_initial=0.5,
+                wait_max=self.settings.max_retry_wait,
+            ):
+                with attempt:
+                    tries += 1
+                    await self._pause(self.budget.delay(self.clock()))
+                    with mapped_transport_errors(what), anyio.fail_after(self.settings.timeout):
+                        response = await self._http.request(
+                            op.method, path, params=dict(query or {}), content=content, headers=headers
+                        )
+                    self.budget.update(response.headers)
+                    if op.method == "DELETE" and response.status_code == 404 and tries > 1:
+                        # An earlier try was acted on but its answer was lost: the deletion is done.
+                        return response
+                    if response.status_code >= 300:
+                        error = error_from_response(
+                            response.status_code,
+                            response.content,
+                            response.headers,
+                            what=what,
+                            kind=op.kind,
+                            pat_level=op.pat_level,
+                            now=self.clock,
+                            redact=self.auth.secrets(),
+                        )
+                        if isinstance(error, RateLimitedError) and tries < attempts:
+                            await self._pause(error.retry_after)
+                        raise error
+                    return response
+        except DockerHubError as exc:
+            if ambiguous(op, exc):
+                exc.message += (
+                    " It may or may not have taken effect, and Hub offers no way to check: look in Docker Hub "
+                    "before trying again."
+                )
+            raise
+        raise AssertionError("unreachable: the retry loop returns or raises")
+
+    async def _pause(self, seconds: float | None) -> None:
+        """Wait `seconds` (capped by `max_retry_wait`) on the injected sleep, so tests need not."""
+        if seconds:
+            wait = min(seconds, self.settings.max_retry_wait)
+            self.budget.waited += wait
+            await self._sleep(wait)
 
     async def _get_model(self, model: type[M], key: str, params: Mapping[str, str]) -> M:
         response = await self.send(operation(key), params)
@@ -356,8 +408,17 @@ class DockerHubClient:
         """One tag with its images."""
         return await self._get_model(HubTag, "get_tag", {"namespace": namespace, "repository": repository, "tag": tag})
 
-    async def delete_tag(self, namespace: str, repository: str, tag: str) -> None:
-        """Delete one tag (not the repository; a manifest other tags use survives)."""
+    async def delete_tag(self, namespace: str, repository: str, tag: str, *, allow_protected: bool = False) -> None:
+        """Delete one tag (not the repository; a manifest other tags use survives).
+
+        Raises:
+            PermissionDeniedError: the tag matches DOCKERHUB_PROTECTED_TAGS and `allow_protected` is not set.
+        """
+        if not allow_protected and is_protected(tag, self.settings.protected_tags):
+            raise PermissionDeniedError(
+                f"Tag {tag!r} is protected by DOCKERHUB_PROTECTED_TAGS ({', '.join(self.settings.protected_tags)}); "
+                "deleting it needs allow_protected=true."
+            )
         await self.send(operation("delete_tag"), {"namespace": namespace, "repository": repository, "tag": tag})
 
     # Teams.
@@ -428,19 +489,6 @@ async def _walk(
         following = _page_of(batch.next) if batch.results else None
         # A `next` that does not move forward would loop forever: treat it as the end.
         page = following if following is not None and following > page else None
-
-
-@contextmanager
-def _mapped(what: str) -> Iterator[None]:
-    """Translate httpx2's transport failures into the exception tree, once, here."""
-    try:
-        yield
-    except httpx2.TimeoutException as exc:
-        raise TransportError(f"Docker Hub did not answer in time: {what}.") from exc
-    except httpx2.TransportError as exc:
-        raise TransportError(f"Could not reach Docker Hub for {what}: {type(exc).__name__}.") from exc
-    except httpx2.RequestError as exc:  # decoding errors, too many redirects: Hub's answer was unusable
-        raise UpstreamError(f"Docker Hub's answer to {what} could not be read: {type(exc).__name__}.") from exc
 
 
 def _json_or_none(response: httpx2.Response) -> Any:

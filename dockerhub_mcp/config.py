@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from dockerhub_mcp.errors import InvalidInputError
 from dockerhub_mcp.operations import check_glob, check_namespace
@@ -51,6 +51,19 @@ def _token(env: Mapping[str, str]) -> str:
         raise ConfigError(f"DOCKERHUB_TOKEN_FILE {path!r} cannot be read: {type(exc).__name__}.") from exc
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise ConfigError(f"{name} must be a number of seconds between 0 and 3600 (got {raw!r}).")
+    return value
+
+
 def is_loopback(host: str) -> bool:
     """Whether `host` is a loopback name or address."""
     if host == "localhost":
@@ -83,6 +96,9 @@ class Settings(BaseModel):
     read_only: bool = False
     sandbox: bool = False
     protected_tags: tuple[str, ...] = ("latest",)
+    timeout: float = Field(default=30.0, gt=0)
+    max_retry_wait: float = Field(default=60.0, ge=0)
+    attempts: int = Field(default=4, ge=1, le=10)
 
     @field_validator("api_url")
     @classmethod
@@ -124,6 +140,8 @@ class Settings(BaseModel):
                 label=env.get("DOCKERHUB_LABEL", "").strip() or None,
                 read_only=read_only,
                 protected_tags=protected,
+                timeout=_seconds(env, "DOCKERHUB_TIMEOUT", 30.0),
+                max_retry_wait=_seconds(env, "DOCKERHUB_MAX_RETRY_WAIT", 60.0),
             )
         except ValueError as exc:
             raise ConfigError("DOCKERHUB_API_URL must be an http(s) URL without query or fragment.") from exc

@@ -22,7 +22,10 @@ import email.utils
 import json
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+
+import httpx2
 
 __all__ = [
     "PAT_LEVELS",
@@ -37,6 +40,7 @@ __all__ = [
     "UpstreamError",
     "error_from_response",
     "hub_message",
+    "mapped_transport_errors",
     "parse_retry_after",
     "redacted",
     "token_kind_message",
@@ -96,7 +100,32 @@ class UpstreamError(DockerHubError):
 
 
 class TransportError(DockerHubError):
-    """The request did not complete: connection refused or dropped, or a timeout."""
+    """The request did not complete: connection refused or dropped, or a timeout.
+
+    `unsent` is True when the request cannot have reached Hub (the connection was never made), so even
+    a non-idempotent request may be sent again.
+    """
+
+    def __init__(self, message: str, *, unsent: bool = False) -> None:
+        super().__init__(message)
+        self.unsent = unsent
+
+
+@contextmanager
+def mapped_transport_errors(what: str) -> Iterator[None]:
+    """Translate httpx2's request failures into the exception tree: the one place that does."""
+    try:
+        yield
+    except TimeoutError as exc:  # our own per-attempt deadline (anyio.fail_after)
+        raise TransportError(f"Docker Hub did not answer in time: {what}.") from exc
+    except (httpx2.ConnectError, httpx2.ConnectTimeout) as exc:
+        raise TransportError(f"Could not connect to Docker Hub for {what}: {type(exc).__name__}.", unsent=True) from exc
+    except httpx2.TimeoutException as exc:
+        raise TransportError(f"Docker Hub did not answer in time: {what}.") from exc
+    except httpx2.TransportError as exc:
+        raise TransportError(f"Could not reach Docker Hub for {what}: {type(exc).__name__}.") from exc
+    except httpx2.RequestError as exc:  # decoding errors, too many redirects: Hub's answer was unusable
+        raise UpstreamError(f"Docker Hub's answer to {what} could not be read: {type(exc).__name__}.") from exc
 
 
 def _excerpt(text: str) -> str:

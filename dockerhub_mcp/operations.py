@@ -9,7 +9,9 @@ holds every operation of Docker's OpenAPI spec plus the routes real clients use 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import Literal, get_args
 from urllib.parse import quote
 
@@ -32,6 +34,7 @@ __all__ = [
     "check_namespace",
     "check_repository",
     "check_tag",
+    "is_protected",
     "match_path",
     "operation",
 ]
@@ -70,6 +73,7 @@ class Operation:
     summary: str
     replacement: str | None = None
     reason: str | None = None
+    idempotent: bool = False
 
     @property
     def segments(self) -> tuple[str, ...]:
@@ -77,8 +81,23 @@ class Operation:
         return tuple(self.template.strip("/").split("/"))
 
 
-def _op(key: str, method: str, template: str, kind: Kind, level: PatLevel, summary: str, **extra: str) -> Operation:
-    return Operation(key, method, template, kind, method in ("GET", "HEAD"), level, summary, **extra)
+def _op(
+    key: str,
+    method: str,
+    template: str,
+    kind: Kind,
+    level: PatLevel,
+    summary: str,
+    *,
+    replacement: str | None = None,
+    reason: str | None = None,
+    idempotent: bool | None = None,
+) -> Operation:
+    # Safe to send twice: HTTP's idempotent methods, unless a row says otherwise (PATCH of set values can be).
+    repeatable = method in ("GET", "HEAD", "PUT", "DELETE") if idempotent is None else idempotent
+    return Operation(
+        key, method, template, kind, method in ("GET", "HEAD"), level, summary, replacement, reason, repeatable
+    )
 
 
 _NS = "/v2/namespaces/{namespace}/repositories"
@@ -110,7 +129,7 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("create_repository", "POST", _NS, "pat", "write", "create a repository"),
     _op("get_repository", "GET", _REPO, "pat", "public_read", "get a repository"),
     _op("check_repository", "HEAD", _REPO, "pat", "public_read", "check a repository"),
-    _op("update_repository", "PATCH", _REPO, "pat", "delete", "update a repository's description"),
+    _op("update_repository", "PATCH", _REPO, "pat", "delete", "update a repository's description", idempotent=True),
     _op("delete_repository", "DELETE", _REPO, "refused", "admin", "delete a repository", reason="deleting a whole repository is refused by this server; delete tags instead"),
     _op("list_tags", "GET", _REPO + "/tags", "pat", "public_read", "list tags"),
     _op("check_tags", "HEAD", _REPO + "/tags", "pat", "public_read", "check tags"),
@@ -227,6 +246,11 @@ def check_glob(pattern: str) -> str:
             f"Invalid keep pattern {pattern!r}: use tag characters with the globs '*', '?' and '[...]'."
         )
     return pattern
+
+
+def is_protected(tag: str, patterns: Sequence[str]) -> bool:
+    """Whether `tag` matches any glob in `patterns` (case-sensitive, like tags)."""
+    return any(fnmatchcase(tag, pattern) for pattern in patterns)
 
 
 _CHECKS = {"namespace": check_namespace, "repository": check_repository, "tag": check_tag}

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import httpx2
 from mcp.server import MCPServer
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -16,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from dockerhub_mcp import __version__
 from dockerhub_mcp.client import DockerHubClient
 from dockerhub_mcp.config import Settings
+from dockerhub_mcp.pacing import Sleep
 from dockerhub_mcp.resources import register_resources
 from dockerhub_mcp.tools import AppState, register_tools
 
@@ -35,18 +37,20 @@ def build_server(
     *,
     transport: httpx2.AsyncBaseTransport | None = None,
     clock: Callable[[], float] = time.time,
+    sleep: Sleep = anyio.sleep,
 ) -> MCPServer[AppState]:
     """Build the MCP server; each run (or in-memory client) opens one Docker Hub client.
 
     Args:
         settings: the configuration.
         transport: the HTTP transport to Hub; tests and `--sandbox` pass `httpx2.ASGITransport(app=...)`.
-        clock: unix time source for token expiry.
+        clock: unix time source for token expiry and rate-limit windows.
+        sleep: how the client waits for the rate limit (tests pass one that moves their clock).
     """
 
     @asynccontextmanager
     async def lifespan(_server: MCPServer[AppState]) -> AsyncIterator[AppState]:
-        async with DockerHubClient(settings, transport=transport, clock=clock) as client:
+        async with DockerHubClient(settings, transport=transport, clock=clock, sleep=sleep) as client:
             yield AppState(settings=settings, client=client)
 
     mcp: MCPServer[AppState] = MCPServer(

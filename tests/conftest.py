@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 
+import anyio
+import anyio.lowlevel
 import httpx2
 import pytest
+import stamina
 from mcp import Client
 
 from dockerhub_mcp.sandbox import Sandbox, build_sandbox
 from dockerhub_mcp.server import build_server
 from helpers import make_settings
+
+
+@pytest.fixture(autouse=True, scope="session")
+def instant_retries() -> Iterator[None]:
+    """Retries happen at once in tests (stamina's testing mode), and at most four times, as configured."""
+    with stamina.set_testing(True, attempts=4):
+        yield
 
 
 @pytest.fixture
@@ -26,6 +36,16 @@ def sandbox() -> Sandbox:
     return build_sandbox(seed=0)
 
 
+def clock_sleep(sandbox: Sandbox) -> Callable[[float], Awaitable[None]]:
+    """A sleep that moves the sandbox's clock (which the client shares) instead of waiting."""
+
+    async def sleep(seconds: float) -> None:
+        sandbox.clock.advance(seconds)
+        await anyio.lowlevel.checkpoint()
+
+    return sleep
+
+
 @pytest.fixture
 def connect(sandbox: Sandbox) -> Callable[..., AbstractAsyncContextManager[Client]]:
     """Open an in-memory MCP client on a server wired to the sandbox; keyword arguments override settings."""
@@ -35,6 +55,7 @@ def connect(sandbox: Sandbox) -> Callable[..., AbstractAsyncContextManager[Clien
             make_settings(**overrides),
             transport=httpx2.ASGITransport(app=sandbox.app),
             clock=sandbox.clock.now,
+            sleep=clock_sleep(sandbox),
         )
         return Client(server, mode=mode)
 

@@ -26,9 +26,11 @@ NOW = 1_800_000_000.0
 
 
 def failing_transport(exc: Exception) -> httpx2.MockTransport:
-    """A transport whose every request raises `exc`."""
+    """A transport that grants a token, then raises `exc` on every API request."""
 
     def handler(request: httpx2.Request) -> httpx2.Response:
+        if request.url.path == "/v2/auth/token":
+            return httpx2.Response(200, json={"access_token": "not-a-jwt"})
         raise exc
 
     return httpx2.MockTransport(handler)

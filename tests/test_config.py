@@ -64,7 +64,7 @@ def test_plain_http_is_allowed_to_loopback(monkeypatch: pytest.MonkeyPatch, caps
 
     out, _ = capsys.readouterr()
     assert 1 == code
-    assert out.startswith("not ok: Could not reach Docker Hub")
+    assert out.startswith("not ok: Could not connect to Docker Hub")
 
 
 def test_the_token_can_come_from_a_file(

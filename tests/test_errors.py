@@ -52,7 +52,7 @@ async def test_a_pat_below_delete_level_gets_a_permission_message(connect: Conne
 
 async def test_a_429_says_when_to_retry(client: Client, sandbox: Sandbox) -> None:
     """A rate-limited answer names the wait Hub asked for."""
-    sandbox.faults.add(Fault("rate_limit", retry_after=42, path="^/v2/namespaces/"))
+    sandbox.faults.add(Fault("rate_limit", retry_after=42, times=None, path="^/v2/namespaces/"))
 
     text = error_text(await client.call_tool("list_repositories", {}))
 
@@ -61,7 +61,7 @@ async def test_a_429_says_when_to_retry(client: Client, sandbox: Sandbox) -> Non
 
 async def test_a_5xx_is_an_upstream_failure(client: Client, sandbox: Sandbox) -> None:
     """A server error is reported as Hub failing, with the status."""
-    sandbox.faults.add(Fault("status", status=503, path="^/v2/namespaces/"))
+    sandbox.faults.add(Fault("status", status=503, times=None, path="^/v2/namespaces/"))
 
     text = error_text(await client.call_tool("get_tag", {"repository": "web", "tag": "latest"}))
 
@@ -70,7 +70,7 @@ async def test_a_5xx_is_an_upstream_failure(client: Client, sandbox: Sandbox) ->
 
 async def test_an_html_error_page_is_never_echoed(client: Client, sandbox: Sandbox) -> None:
     """An HTML body (a load balancer's page) stays out of the message."""
-    sandbox.faults.add(Fault("status", status=502, html=True, path="^/v2/namespaces/"))
+    sandbox.faults.add(Fault("status", status=502, html=True, times=None, path="^/v2/namespaces/"))
 
     text = error_text(await client.call_tool("list_repositories", {}))
 
@@ -80,7 +80,7 @@ async def test_an_html_error_page_is_never_echoed(client: Client, sandbox: Sandb
 
 async def test_a_dropped_connection_is_a_transport_error(client: Client, sandbox: Sandbox) -> None:
     """A connection cut mid-answer is reported as Hub being unreachable, not as a crash."""
-    sandbox.faults.add(Fault("drop", path="^/v2/namespaces/"))
+    sandbox.faults.add(Fault("drop", times=None, path="^/v2/namespaces/"))
 
     text = error_text(await client.call_tool("list_repositories", {}))
 

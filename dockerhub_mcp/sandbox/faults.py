@@ -22,7 +22,7 @@ __all__ = ["ConnectionDropped", "Fault", "FaultKind", "Faults", "FiredFault"]
 
 logger = logging.getLogger(__name__)
 
-FaultKind = Literal["status", "rate_limit", "slow", "drop"]
+FaultKind = Literal["status", "rate_limit", "slow", "drop", "lost"]
 _KINDS: tuple[str, ...] = get_args(FaultKind)
 
 
@@ -43,10 +43,11 @@ class ConnectionDropped(httpx2.RemoteProtocolError):
 class Fault:
     """One scripted fault, firing on the next `times` matching requests (`times=None`: forever).
 
-    `method` matches case-insensitively; `path` is a regex searched in the request path. `status` is used
-    by `status` faults, `retry_after` (seconds) by `rate_limit`, `delay` (seconds) by `slow`; `html=True`
-    sends a status fault's body as an HTML page, the way a load balancer would; `body` replaces a status
-    fault's JSON body (to play one of Hub's own error wordings).
+    `lost` lets the request act on the state, then cuts the connection before the answer: the client
+    cannot tell a lost answer from a dropped request. `method` matches case-insensitively; `path` is a
+    regex searched in the request path. `status` is used by `status` faults, `retry_after` (seconds) by
+    `rate_limit`, `delay` (seconds) by `slow`; `html=True` sends a status fault's body as an HTML page, the
+    way a load balancer would; `body` replaces a status fault's JSON body (to play Hub's own wordings).
     """
 
     kind: FaultKind

@@ -62,6 +62,10 @@ async def _answer(send: Send, status: int, body: bytes, content_type: str, heade
     await send({"type": "http.response.body", "body": body})
 
 
+async def _swallow(_message: Message) -> None:
+    """Drop an answer on the floor (a `lost` fault: the work is done, the client never hears of it)."""
+
+
 class HubMiddleware:
     """Record, fault, rate-limit and normalise every HTTP request before the routes see it."""
 
@@ -106,6 +110,9 @@ class HubMiddleware:
         try:
             if fault is not None and fault.kind == "slow":
                 await anyio.sleep(fault.delay)
+            elif fault is not None and fault.kind == "lost":
+                await self.app(_without_trailing_slash(scope), receive, _swallow)
+                raise ConnectionDropped(method, path)
             elif fault is not None:
                 await self._answer_fault(fault, method, path, send_with_headers)
                 return

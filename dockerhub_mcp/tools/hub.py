@@ -144,13 +144,20 @@ async def update_description(
 
 
 async def delete_tag(
-    ctx: Context[AppState], repository: Repository, tag: Tag, namespace: Namespace = None
+    ctx: Context[AppState],
+    repository: Repository,
+    tag: Tag,
+    namespace: Namespace = None,
+    allow_protected: Annotated[
+        bool, Field(description="Needed to delete a tag matching DOCKERHUB_PROTECTED_TAGS (default 'latest').")
+    ] = False,
 ) -> DeletedTag:
-    """Delete one tag from a repository. Cannot be undone."""
+    """Delete one tag from a repository. Cannot be undone. Protected tags (DOCKERHUB_PROTECTED_TAGS, default
+    'latest') are refused unless allow_protected is true."""
     state = state_of(ctx)
     ns = state.namespace(namespace)
     with hub_errors():
-        await state.client.delete_tag(ns, repository, tag)
+        await state.client.delete_tag(ns, repository, tag, allow_protected=allow_protected)
     return DeletedTag(namespace=ns, repository=repository, tag=tag, deleted=True)
 
 

@@ -35,6 +35,9 @@ __all__ = ["apply_tag_cleanup", "audit_recent_pushes", "bulk_update_descriptions
 
 MAX_REMEMBERED_PLANS = 64
 
+AllowProtected = Annotated[
+    bool, Field(description="Also delete tags matching the server's protected patterns (DOCKERHUB_PROTECTED_TAGS).")
+]
 Repositories = Annotated[
     list[str] | None, Field(description="Repository names; omitted means every repository of the namespace.")
 ]
@@ -56,6 +59,7 @@ async def plan_tag_cleanup(
     keep: Annotated[list[str], Field(description="Tag globs never deleted, e.g. 'latest', 'v*'.")] = ["latest"],  # noqa: B006 - the SDK copies defaults into the schema, never mutates them
     only_never_pulled: Annotated[bool, Field(description="Delete only tags never pulled.")] = False,
     unpulled_for_days: Annotated[int | None, Field(ge=0, description="Keep tags pulled within this many days.")] = None,
+    allow_protected: AllowProtected = False,
 ) -> CleanupPlan:
     """Plan a tag retention cleanup; deletes nothing. Returns the tags to delete and keep (with reasons),
     totals, a markdown summary, and the plan_id and items that apply_tag_cleanup needs."""
@@ -73,7 +77,7 @@ async def plan_tag_cleanup(
             state.namespace(namespace),
             rules,
             repositories=repositories,
-            protected=state.settings.protected_tags,
+            allow_protected=allow_protected,
             progress=_progress(ctx),
         )
     if len(state.planned_bytes) >= MAX_REMEMBERED_PLANS:
@@ -124,6 +128,7 @@ async def apply_tag_cleanup(
     confirm: Annotated[
         bool, Field(description="Set true to delete; read only when the host cannot ask the user.")
     ] = False,
+    allow_protected: AllowProtected = False,
 ) -> CleanupReport:
     """Apply a plan from plan_tag_cleanup: delete exactly its tags, skipping any re-pushed since planning
     or now protected. Asks the user first. Returns an outcome per tag."""
@@ -134,7 +139,7 @@ async def apply_tag_cleanup(
         if items and not (isinstance(approval, AcceptedElicitation) and approval.data.confirm):
             return unconfirmed_report(ns, plan_id, items, _why_not(ctx, approval))
         return await apply_cleanup(
-            state.client, ns, plan_id, items, protected=state.settings.protected_tags, progress=_progress(ctx)
+            state.client, ns, plan_id, items, allow_protected=allow_protected, progress=_progress(ctx)
         )
 
 

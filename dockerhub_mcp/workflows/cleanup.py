@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from fnmatch import fnmatchcase
 from typing import Literal
 
+import anyio
 from pydantic import Field
 
 from dockerhub_mcp.client import DockerHubClient
 from dockerhub_mcp.errors import DockerHubError, InvalidInputError, NotFoundError
 from dockerhub_mcp.models import HubTag, Result
-from dockerhub_mcp.operations import check_glob, check_namespace, check_repository, check_tag
+from dockerhub_mcp.operations import check_glob, check_namespace, check_repository, check_tag, is_protected
 from dockerhub_mcp.workflows.common import (
     DEFAULT_CONCURRENCY,
     Progress,
@@ -30,6 +31,8 @@ from dockerhub_mcp.workflows.common import (
     markdown_table,
     no_progress,
 )
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "CleanupPlan",
@@ -147,11 +150,6 @@ def plan_id_of(namespace: str, items: Sequence[PlanItem]) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
-def is_protected(tag: str, patterns: Sequence[str]) -> bool:
-    """Whether `tag` matches any glob in `patterns` (case-sensitive, like tags)."""
-    return any(fnmatchcase(tag, pattern) for pattern in patterns)
-
-
 def _decide(
     repository: str, tags: list[_Facts], rules: CleanupRules, protect: Sequence[str], now: datetime
 ) -> RepositoryPlan:
@@ -195,19 +193,21 @@ async def plan_cleanup(
     rules: CleanupRules,
     *,
     repositories: Sequence[str] | None = None,
-    protected: Sequence[str] = (),
+    allow_protected: bool = False,
     progress: Progress = no_progress,
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> CleanupPlan:
     """Plan a retention cleanup of `namespace` (all its repositories unless `repositories` names some).
 
     Reads each repository's tags in one pass (100 a page, a few repositories at once) and deletes nothing.
+    Tags matching the server's protected patterns are kept too, unless `allow_protected`.
 
     Raises:
         InvalidInputError: a bad name or glob (nothing is read).
         DockerHubError: the repository list itself could not be read.
     """
     check_namespace(namespace)
+    protected = () if allow_protected else client.settings.protected_tags
     protect = list(dict.fromkeys(check_glob(p) for p in [*rules.keep, *protected]))
     now = client.now()
     if repositories is None:
@@ -301,36 +301,47 @@ async def apply_cleanup(
     plan_id: str,
     items: Sequence[PlanItem],
     *,
-    protected: Sequence[str] = (),
+    allow_protected: bool = False,
     progress: Progress = no_progress,
+    on_outcome: Callable[[ItemOutcome], None] = lambda _outcome: None,
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> CleanupReport:
     """Delete the planned tags, re-reading each first; every item gets an outcome.
+
+    `on_outcome` hears of each outcome as it happens (the CLI's --report file), so an interrupted run
+    still leaves a record of what it did; a cancelled run also logs its tally before it stops.
 
     Raises:
         InvalidInputError: the items do not hash to `plan_id` (nothing is deleted).
     """
     check_items(namespace, plan_id, items)
-    done = 0
+    done: list[ItemOutcome] = []
 
     async def apply(item: PlanItem) -> ItemOutcome:
-        nonlocal done
-        outcome = await _apply_one(client, namespace, item, protected)
-        done += 1
-        await progress(done, len(items), f"{outcome.outcome}: {item.repository}:{item.tag}")
+        outcome = await _apply_one(client, namespace, item, allow_protected)
+        done.append(outcome)
+        on_outcome(outcome)
+        await progress(len(done), len(items), f"{outcome.outcome}: {item.repository}:{item.tag}")
         return outcome
 
-    outcomes = await bounded_map(apply, list(items), concurrency=concurrency)
+    try:
+        outcomes = await bounded_map(apply, list(items), concurrency=concurrency)
+    except anyio.get_cancelled_exc_class():
+        tally = Counter(o.outcome for o in done)
+        logger.warning(
+            "cleanup %s cancelled after %d of %d tags: %s", plan_id, len(done), len(items), dict(tally) or "none"
+        )
+        raise
     return report_of(namespace, plan_id, outcomes, applied=True)
 
 
 async def _apply_one(  # noqa: PLR0911 - one return per outcome reads as the decision table it is
-    client: DockerHubClient, namespace: str, item: PlanItem, protected: Sequence[str]
+    client: DockerHubClient, namespace: str, item: PlanItem, allow_protected: bool
 ) -> ItemOutcome:
     def outcome(kind: Outcome, reason: str | None = None) -> ItemOutcome:
         return ItemOutcome(repository=item.repository, tag=item.tag, outcome=kind, reason=reason)
 
-    if is_protected(item.tag, protected):
+    if not allow_protected and is_protected(item.tag, client.settings.protected_tags):
         return outcome("skipped_protected", "matches a protected tag pattern")
     try:
         current = await client.get_tag(namespace, item.repository, item.tag)
@@ -341,7 +352,7 @@ async def _apply_one(  # noqa: PLR0911 - one return per outcome reads as the dec
     if current.effective_digest != item.digest:
         return outcome("skipped_changed", f"digest is now {current.effective_digest}")
     try:
-        await client.delete_tag(namespace, item.repository, item.tag)
+        await client.delete_tag(namespace, item.repository, item.tag, allow_protected=allow_protected)
     except NotFoundError:
         return outcome("already_gone")
     except DockerHubError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from dockerhub_mcp.client import DockerHubClient
@@ -101,6 +101,7 @@ async def bulk_descriptions(
     name_filter: str | None = None,
     dry_run: bool = True,
     progress: Progress = no_progress,
+    on_outcome: Callable[[RepositoryDescriptions], None] = lambda _outcome: None,
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> DescriptionReport:
     """Replace `find` with `replace` (literally) in the chosen descriptions of a namespace's repositories.
@@ -154,6 +155,7 @@ async def bulk_descriptions(
         else:
             result = _entry(repo, {k: getattr(after, k) or "" for k in body}, "changed")
         done += 1
+        on_outcome(result)
         await progress(done, len(to_write), f"{result.status}: {namespace}/{repo.name}")
         return result
 

@@ -1,0 +1,91 @@
+"""Staying inside Docker Hub's rate limit, and which failures are worth another try.
+
+Hub reports its per-minute budget on every answer (`X-RateLimit-Limit`, `-Remaining`, `-Reset`). The
+client spends that budget evenly as it runs low instead of running into 429s, and when a 429 comes
+anyway it waits as Hub asked (capped) before the retry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+from dockerhub_mcp.errors import DockerHubError, RateLimitedError, TransportError, UpstreamError
+from dockerhub_mcp.operations import Operation
+
+__all__ = ["RateBudget", "Sleep", "retryable"]
+
+Sleep = Callable[[float], Awaitable[None]]
+
+# Start pacing when fewer than this share of the minute's budget is left (or fewer than PACE_FLOOR requests).
+PACE_SHARE = 0.1
+PACE_FLOOR = 10
+
+
+def _number(headers: Mapping[str, str], name: str) -> float | None:
+    try:
+        return float(headers[name])
+    except (KeyError, ValueError):
+        return None
+
+
+@dataclass
+class RateBudget:
+    """What Hub last said of the rate limit, counted down locally between answers.
+
+    Absent headers mean unknown, not zero: with nothing known the budget never waits.
+    """
+
+    limit: float | None = None
+    remaining: float | None = None
+    reset: float | None = None
+    waited: float = 0.0
+
+    def update(self, headers: Mapping[str, str]) -> None:
+        """Take Hub's figures from an answer's headers."""
+        remaining = _number(headers, "x-ratelimit-remaining")
+        if remaining is None:
+            return
+        self.remaining = remaining
+        self.limit = _number(headers, "x-ratelimit-limit")
+        self.reset = _number(headers, "x-ratelimit-reset")
+
+    def delay(self, now: float) -> float:
+        """Seconds to wait before the next request, and count that request against the budget."""
+        if self.remaining is None or self.reset is None:
+            return 0.0
+        if self.reset <= now:  # a new window has begun; the next answer will say how much is left
+            self.remaining = None
+            return 0.0
+        low = max(PACE_FLOOR, (self.limit or 0) * PACE_SHARE)
+        remaining = self.remaining
+        self.remaining = remaining - 1
+        if remaining > low:
+            return 0.0
+        # Spread what is left over what is left of the window; with nothing left, wait for the reset.
+        return (self.reset - now) / remaining if remaining >= 1 else self.reset - now
+
+
+def retryable(op: Operation, exc: Exception) -> bool:
+    """Whether `exc` from sending `op` is worth another try.
+
+    A 429, or a connection that was never made, was not acted on: any operation may be sent again.
+    A 5xx, a timeout or a cut connection may have been acted on: only idempotent operations are retried
+    (a repeated POST granting team access could not be checked: Hub documents no way to read it back).
+    """
+    if isinstance(exc, RateLimitedError):
+        return True
+    if isinstance(exc, TransportError):
+        return exc.unsent or op.idempotent
+    if isinstance(exc, UpstreamError) and exc.status is not None and exc.status >= 500:
+        return op.idempotent
+    return False
+
+
+def ambiguous(op: Operation, exc: DockerHubError) -> bool:
+    """Whether a failed non-idempotent operation may still have taken effect."""
+    if op.idempotent or isinstance(exc, RateLimitedError):
+        return False
+    if isinstance(exc, TransportError):
+        return not exc.unsent
+    return isinstance(exc, UpstreamError) and exc.status is not None and exc.status >= 500
