@@ -134,6 +134,7 @@ class HubAuth(httpx2.Auth):
             try:
                 return await self._exchange()
             except DockerHubError as exc:
+                exc.during_exchange = True
                 wait = exc.retry_after if isinstance(exc, RateLimitedError) and exc.retry_after else 0.0
                 cooldown = FAILURE_COOLDOWN if isinstance(exc, AuthenticationError) else wait
                 self._failure = _Failure(exc, self._attempts, self._clock() + cooldown)

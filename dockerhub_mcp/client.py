@@ -243,6 +243,7 @@ class DockerHubClient:
                             redact=self.auth.secrets(),
                         )
                         if isinstance(error, RateLimitedError) and tries < attempts:
+                            self.budget.forget()
                             await self._pause(error.retry_after)
                         raise error
                     return response

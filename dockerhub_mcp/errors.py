@@ -62,6 +62,7 @@ class DockerHubError(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
+        self.during_exchange = False  # set by the auth flow: such failures are never retried from outside
 
     def __str__(self) -> str:
         return self.message

@@ -50,6 +50,10 @@ class RateBudget:
         self.limit = _number(headers, "x-ratelimit-limit")
         self.reset = _number(headers, "x-ratelimit-reset")
 
+    def forget(self) -> None:
+        """Drop what Hub said: after a 429 its Retry-After governs, and the next answer tells afresh."""
+        self.remaining = None
+
     def delay(self, now: float) -> float:
         """Seconds to wait before the next request, and count that request against the budget."""
         if self.remaining is None or self.reset is None:
@@ -73,6 +77,8 @@ def retryable(op: Operation, exc: Exception) -> bool:
     A 5xx, a timeout or a cut connection may have been acted on: only idempotent operations are retried
     (a repeated POST granting team access could not be checked: Hub documents no way to read it back).
     """
+    if isinstance(exc, DockerHubError) and exc.during_exchange:
+        return False  # the exchange has its own single retry; looping on it locks the username out
     if isinstance(exc, RateLimitedError):
         return True
     if isinstance(exc, TransportError):

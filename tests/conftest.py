@@ -19,8 +19,8 @@ from helpers import make_settings
 
 @pytest.fixture(autouse=True, scope="session")
 def instant_retries() -> Iterator[None]:
-    """Retries happen at once in tests (stamina's testing mode), and at most four times, as configured."""
-    with stamina.set_testing(True, attempts=4):
+    """Retries happen at once in tests (stamina testing mode), capped at the attempts each call configures."""
+    with stamina.set_testing(True, attempts=4, cap=True):
         yield
 
 
