@@ -312,3 +312,4 @@ class Connection(Result):
     api_url: str
     read_only: bool
     sandbox: bool
+    protected_tags: list[str]

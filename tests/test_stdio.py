@@ -61,9 +61,14 @@ async def test_the_server_works_over_stdio_and_keeps_the_token_off_stderr(hub_ur
         errlog.seek(0)
         stderr = errlog.read()
 
-    assert {"username": "demo", "label": "Loopback", "api_url": hub_url, "read_only": False, "sandbox": False} == (
-        connection.structured_content
-    )
+    assert {
+        "username": "demo",
+        "label": "Loopback",
+        "api_url": hub_url,
+        "read_only": False,
+        "sandbox": False,
+        "protected_tags": ["latest"],
+    } == (connection.structured_content)
     assert 5 == len(tags.structured_content["tags"])
     assert deleted.structured_content == {"namespace": "demo", "repository": "worker", "tag": victim, "deleted": True}
     assert again.is_error

@@ -160,6 +160,7 @@ async def test_get_connection_reports_configuration_without_any_request(client: 
         "api_url": "http://hub.sandbox.test",
         "read_only": False,
         "sandbox": False,
+        "protected_tags": ["latest"],
     } == result
     assert [] == sandbox.requests
 

@@ -227,4 +227,5 @@ async def get_connection(ctx: Context[AppState]) -> Connection:
         api_url=settings.api_url,
         read_only=settings.read_only,
         sandbox=settings.sandbox,
+        protected_tags=list(settings.protected_tags),
     )
