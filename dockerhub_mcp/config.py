@@ -48,7 +48,8 @@ def _token(env: Mapping[str, str]) -> str:
     try:
         return Path(path).read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"DOCKERHUB_TOKEN_FILE {path!r} cannot be read: {type(exc).__name__}.") from exc
+        # The path is not echoed: a token pasted here by mistake must not be printed.
+        raise ConfigError(f"DOCKERHUB_TOKEN_FILE cannot be read: {type(exc).__name__}.") from exc
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
@@ -104,7 +105,11 @@ class Settings(BaseModel):
     @classmethod
     def _check_url(cls, value: str) -> str:
         value = value.strip().rstrip("/")
-        if not value.startswith(("https://", "http://")) or "?" in value or "#" in value:
+        parts = urlsplit(value)
+        # No userinfo: credentials belong in DOCKERHUB_TOKEN, and the URL is shown by get_connection and --check.
+        if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.password:
+            raise ValueError("DOCKERHUB_API_URL must be an http(s) URL with a host, no credentials")
+        if "?" in value or "#" in value:
             raise ValueError("DOCKERHUB_API_URL must be an http(s) URL without query or fragment")
         return value
 
@@ -121,10 +126,17 @@ class Settings(BaseModel):
             if not value:
                 hint = " (or DOCKERHUB_TOKEN_FILE)" if name == "DOCKERHUB_TOKEN" else ""
                 raise ConfigError(f"{name}{hint} is not set: export it (see README, Configuration).")
+        # Never echo these values: a token pasted into the wrong variable must not be printed.
+        if username.startswith(("dckr_", "eyJ")):
+            raise ConfigError(
+                "DOCKERHUB_USERNAME holds an access token: are DOCKERHUB_USERNAME and DOCKERHUB_TOKEN swapped?"
+            )
         try:
             check_namespace(username)
         except InvalidInputError as exc:
-            raise ConfigError(f"DOCKERHUB_USERNAME is not a Docker ID: {exc}") from exc
+            raise ConfigError(
+                "DOCKERHUB_USERNAME is not a Docker ID: use 2-255 lowercase letters, digits, '-' or '_'."
+            ) from exc
         api_url = env.get("DOCKERHUB_API_URL", "").strip() or DEFAULT_API_URL
         host = urlsplit(api_url).hostname or ""
         if api_url.startswith("http://") and not is_loopback(host):
@@ -144,4 +156,6 @@ class Settings(BaseModel):
                 max_retry_wait=_seconds(env, "DOCKERHUB_MAX_RETRY_WAIT", 60.0),
             )
         except ValueError as exc:
-            raise ConfigError("DOCKERHUB_API_URL must be an http(s) URL without query or fragment.") from exc
+            raise ConfigError(
+                "DOCKERHUB_API_URL must be an http(s) URL with a host and no credentials, query or fragment."
+            ) from exc

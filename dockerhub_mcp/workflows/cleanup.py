@@ -20,7 +20,7 @@ import anyio
 from pydantic import Field
 
 from dockerhub_mcp.client import DockerHubClient
-from dockerhub_mcp.errors import DockerHubError, InvalidInputError, NotFoundError
+from dockerhub_mcp.errors import DockerHubError, InvalidInputError, NotFoundError, TransportError, UpstreamError
 from dockerhub_mcp.models import HubTag, Result
 from dockerhub_mcp.operations import check_glob, check_namespace, check_repository, check_tag, is_protected
 from dockerhub_mcp.workflows.common import (
@@ -355,9 +355,29 @@ async def _apply_one(  # noqa: PLR0911 - one return per outcome reads as the dec
         await client.delete_tag(namespace, item.repository, item.tag, allow_protected=allow_protected)
     except NotFoundError:
         return outcome("already_gone")
+    except (TransportError, UpstreamError) as exc:
+        # Every try failed, but one may still have been acted on: look, so the report says what Hub has.
+        return await _settle(client, namespace, item, outcome, exc)
     except DockerHubError as exc:
         return outcome("failed", str(exc))
     return outcome("deleted")
+
+
+async def _settle(
+    client: DockerHubClient,
+    namespace: str,
+    item: PlanItem,
+    outcome: Callable[[Outcome, str | None], ItemOutcome],
+    exc: DockerHubError,
+) -> ItemOutcome:
+    """The outcome of a delete whose answers were all lost or failed: whatever Hub now shows."""
+    try:
+        await client.get_tag(namespace, item.repository, item.tag)
+    except NotFoundError:
+        return outcome("deleted", "confirmed gone after an uncertain answer")
+    except DockerHubError:
+        return outcome("failed", f"{exc} Whether the tag is gone could not be checked.")
+    return outcome("failed", str(exc))
 
 
 def report_of(namespace: str, plan_id: str, outcomes: Sequence[ItemOutcome], *, applied: bool) -> CleanupReport:
