@@ -56,6 +56,7 @@ __all__ = ["MAX_PAGE_SIZE", "DockerHubClient", "RawAnswer"]
 logger = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 10**9
 MAX_QUERY_VALUE = 1000
 QUERY_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,63}")
 M = TypeVar("M", bound=BaseModel)
@@ -80,10 +81,22 @@ def _what(op: Operation, params: Mapping[str, str]) -> str:
 
 
 def _check_page(page: int, page_size: int) -> None:
-    if page < 1:
-        raise InvalidInputError(f"page must be 1 or more (got {page}).")
+    # Bounds first: an integer of thousands of digits cannot even be formatted into a message.
+    if not 1 <= page <= MAX_PAGE:
+        shown = page if abs(page) < 10**100 else "a number out of range"
+        raise InvalidInputError(f"page must be between 1 and {MAX_PAGE} (got {shown}).")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise InvalidInputError(f"page_size must be between 1 and {MAX_PAGE_SIZE} (got {page_size}).")
+        shown = page_size if abs(page_size) < 10**100 else "a number out of range"
+        raise InvalidInputError(f"page_size must be between 1 and {MAX_PAGE_SIZE} (got {shown}).")
+
+
+def _whole_number(name: str, value: str | int) -> int:
+    """A query value that must be a plain whole number (`7` or `"7"`), as Hub will read it."""
+    if isinstance(value, bool) or not (isinstance(value, int) or (value.isascii() and value.isdigit())):
+        raise InvalidInputError(f"{name} must be a whole number.")
+    if isinstance(value, str) and len(value) > 10:
+        raise InvalidInputError(f"{name} is out of range.")
+    return int(value)
 
 
 def _page_of(url: str | None) -> int | None:
@@ -174,9 +187,19 @@ class DockerHubClient:
 
     # The gate and the one place HTTP becomes the exception tree.
 
-    def check_allowed(self, op: Operation, params: Mapping[str, str]) -> None:
-        """Raise unless `op` may be sent with this server's PAT in this mode; nothing is sent either way."""
+    def check_allowed(self, op: Operation, params: Mapping[str, str], *, allow_protected: bool = False) -> None:
+        """Raise unless `op` may be sent with this server's PAT in this mode; nothing is sent either way.
+
+        Deleting a tag that matches DOCKERHUB_PROTECTED_TAGS is refused here too, whichever tool asks,
+        unless `allow_protected`.
+        """
         what = _what(op, params)
+        tag = params.get("tag")
+        if op.method == "DELETE" and tag and not allow_protected and is_protected(tag, self.settings.protected_tags):
+            raise PermissionDeniedError(
+                f"Tag {tag!r} is protected by DOCKERHUB_PROTECTED_TAGS ({', '.join(self.settings.protected_tags)}); "
+                "deleting it needs delete_tag with allow_protected=true."
+            )
         if op.kind == "oat_only":
             raise TokenKindError(token_kind_message(what))
         if op.kind == "not_for_pat":
@@ -199,13 +222,14 @@ class DockerHubClient:
         *,
         query: Mapping[str, str | int] | None = None,
         body: Any = None,
+        allow_protected: bool = False,
     ) -> httpx2.Response:
         """Send one operation and return the 2xx answer.
 
         Raises:
             DockerHubError: refused before sending, or mapped from Hub's answer or a transport failure.
         """
-        self.check_allowed(op, params)
+        self.check_allowed(op, params, allow_protected=allow_protected)
         path = build_path(op, dict(params))
         what = _what(op, params)
         content = None if body is None else json.dumps(body)
@@ -415,12 +439,8 @@ class DockerHubClient:
         Raises:
             PermissionDeniedError: the tag matches DOCKERHUB_PROTECTED_TAGS and `allow_protected` is not set.
         """
-        if not allow_protected and is_protected(tag, self.settings.protected_tags):
-            raise PermissionDeniedError(
-                f"Tag {tag!r} is protected by DOCKERHUB_PROTECTED_TAGS ({', '.join(self.settings.protected_tags)}); "
-                "deleting it needs allow_protected=true."
-            )
-        await self.send(operation("delete_tag"), {"namespace": namespace, "repository": repository, "tag": tag})
+        params = {"namespace": namespace, "repository": repository, "tag": tag}
+        await self.send(operation("delete_tag"), params, allow_protected=allow_protected)
 
     # Teams.
 
@@ -454,13 +474,14 @@ class DockerHubClient:
             raise InvalidInputError(f"{op.method} requests take no body.")
         query = dict(query or {})
         for key, value in query.items():
-            if not QUERY_KEY.fullmatch(key) or len(str(value)) > MAX_QUERY_VALUE:
+            too_long = abs(value) > MAX_PAGE if isinstance(value, int) else len(value) > MAX_QUERY_VALUE
+            if not QUERY_KEY.fullmatch(key) or too_long:
                 raise InvalidInputError(f"Invalid query parameter {key!r}.")
+        for key in ("page", "page_size"):
+            if key in query:
+                query[key] = _whole_number(key, query[key])  # sent as the number that was checked
         if "page_size" in query or "page" in query:
-            try:
-                _check_page(int(query.get("page", 1)), int(query.get("page_size", 1)))
-            except ValueError as exc:
-                raise InvalidInputError("page and page_size must be whole numbers.") from exc
+            _check_page(int(query.get("page", 1)), int(query.get("page_size", 1)))
         response = await self.send(op, params, query=query, body=body)
         data = _json_or_none(response)
         if data is None and response.content:

@@ -62,11 +62,34 @@ def _diff(repository: str, old: str, new: str) -> str:
 
 
 def replaced(text: str, find: str, replace: str) -> str:
-    """`text` with `find` replaced literally; where `replace` contains `find`, earlier replacements are not
-    replaced again, so a second run changes nothing (`Acme` -> `Acme Inc` stays `Acme Inc`)."""
-    if find in replace:
-        text = text.replace(replace, find)
-    return text.replace(find, replace)
+    """`text` with `find` replaced literally, left to right like `str.replace`.
+
+    Where `replace` contains `find`, an occurrence of `find` that overlaps an occurrence of `replace`
+    already in the text is an earlier replacement and stays, so a second run changes nothing
+    (`Acme` -> `Acme Inc` leaves `Acme Inc` as it is).
+    """
+    if find not in replace:
+        return text.replace(find, replace)
+    covered = [0] * (len(text) + 1)  # prefix counts of positions inside some occurrence of `replace`
+    inside = [False] * len(text)
+    start = text.find(replace)
+    while start != -1:
+        for i in range(start, start + len(replace)):
+            inside[i] = True
+        start = text.find(replace, start + 1)
+    for i, flag in enumerate(inside):
+        covered[i + 1] = covered[i] + flag
+    out: list[str] = []
+    position = 0
+    match = text.find(find)
+    while match != -1:
+        end = match + len(find)
+        if covered[end] == covered[match]:  # touches no earlier replacement
+            out += [text[position:match], replace]
+            position = end
+        match = text.find(find, end)
+    out.append(text[position:])
+    return "".join(out)
 
 
 async def _targets(
