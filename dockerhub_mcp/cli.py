@@ -20,7 +20,7 @@ from dockerhub_mcp.batch import add_commands, run_command
 from dockerhub_mcp.client import DockerHubClient
 from dockerhub_mcp.config import ConfigError, Settings, is_loopback, parse_bool
 from dockerhub_mcp.errors import DockerHubError
-from dockerhub_mcp.server import build_server, run_http
+from dockerhub_mcp.server import WILDCARD_HOSTS, build_server, run_http
 
 __all__ = ["main"]
 
@@ -129,12 +129,19 @@ def main(argv: Sequence[str] | None = None, *, transport: httpx2.AsyncBaseTransp
 
 def _serve(args: argparse.Namespace, settings: Settings, transport: httpx2.AsyncBaseTransport | None) -> int:
     key = os.environ.get("DOCKERHUB_MCP_HTTP_KEY", "").strip() or None
+    allowed = [h.strip() for h in os.environ.get("DOCKERHUB_MCP_ALLOWED_HOSTS", "").split(",") if h.strip()]
     if args.transport == "http" and key is None and not is_loopback(args.host):
         print(f"dockerhub-mcp: refusing to serve HTTP on {args.host!r} without DOCKERHUB_MCP_HTTP_KEY", file=sys.stderr)
         return 2
+    if args.transport == "http" and args.host in WILDCARD_HOSTS and not allowed:
+        print(
+            f"dockerhub-mcp: binding {args.host!r} needs DOCKERHUB_MCP_ALLOWED_HOSTS (the host names clients use)",
+            file=sys.stderr,
+        )
+        return 2
     mcp = build_server(settings, transport=transport)
     if args.transport == "http":
-        run_http(mcp, host=args.host, port=args.port, key=key)
+        run_http(mcp, host=args.host, port=args.port, key=key, allowed_hosts=allowed)
     else:
         mcp.run()
     return 0

@@ -5,23 +5,24 @@ from __future__ import annotations
 import hmac
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
 import httpx2
 from mcp.server import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dockerhub_mcp import __version__
 from dockerhub_mcp.client import DockerHubClient
-from dockerhub_mcp.config import Settings
+from dockerhub_mcp.config import Settings, is_loopback
 from dockerhub_mcp.pacing import Sleep
 from dockerhub_mcp.resources import register_resources
 from dockerhub_mcp.tools import AppState, register_tools
 
-__all__ = ["MCP_PATH", "build_server", "http_app", "run_http"]
+__all__ = ["MCP_PATH", "WILDCARD_HOSTS", "build_server", "http_app", "rebinding_protection", "run_http"]
 
 logger = logging.getLogger(__name__)
 
@@ -65,12 +66,34 @@ def build_server(
     return mcp
 
 
-def http_app(mcp: MCPServer[Any], *, host: str, key: str | None) -> ASGIApp:
-    """The streamable HTTP app at `/mcp`, behind `Authorization: Bearer <key>` when a key is given.
+WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]")  # noqa: S104 - named so they can be refused without allowed hosts
 
-    DNS-rebinding protection (Host and Origin checks) is on for loopback hosts (the SDK's default).
+
+def rebinding_protection(host: str, allowed_hosts: Sequence[str] = ()) -> TransportSecuritySettings:
+    """Host and Origin checks for every bind address, not only the three loopback names the SDK knows.
+
+    Requests must name the bound host, a loopback name when bound to loopback, or one of `allowed_hosts`
+    (the names clients use behind a proxy or on a wildcard bind), with any port.
     """
-    app = mcp.streamable_http_app(streamable_http_path=MCP_PATH, host=host)
+    names = [host, *allowed_hosts]
+    if is_loopback(host):
+        names += ["127.0.0.1", "localhost", "::1"]
+    hosts: list[str] = []
+    origins: list[str] = []
+    for name in dict.fromkeys(names):
+        bare = name.strip("[]")
+        shown = f"[{bare}]" if ":" in bare else bare
+        hosts += [shown, f"{shown}:*"]
+        origins += [f"{scheme}://{shown}{port}" for scheme in ("http", "https") for port in ("", ":*")]
+    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
+
+
+def http_app(mcp: MCPServer[Any], *, host: str, key: str | None, allowed_hosts: Sequence[str] = ()) -> ASGIApp:
+    """The streamable HTTP app at `/mcp`, behind `Authorization: Bearer <key>` when a key is given,
+    with DNS-rebinding protection (Host and Origin checks) on whatever the bind address."""
+    app = mcp.streamable_http_app(
+        streamable_http_path=MCP_PATH, host=host, transport_security=rebinding_protection(host, allowed_hosts)
+    )
     if key is None:
         return app
     expected = key.encode()
@@ -94,9 +117,10 @@ def http_app(mcp: MCPServer[Any], *, host: str, key: str | None) -> ASGIApp:
     return require_key
 
 
-def run_http(mcp: MCPServer[Any], *, host: str, port: int, key: str | None) -> None:
+def run_http(mcp: MCPServer[Any], *, host: str, port: int, key: str | None, allowed_hosts: Sequence[str] = ()) -> None:
     """Serve streamable HTTP on `host:port` (blocking)."""
     import uvicorn  # noqa: PLC0415 - only the HTTP transport needs it
 
     logger.info("Serving MCP over streamable HTTP at http://%s:%d%s", host, port, MCP_PATH)
-    uvicorn.run(http_app(mcp, host=host, key=key), host=host, port=port, log_level="warning")
+    app = http_app(mcp, host=host, key=key, allowed_hosts=allowed_hosts)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

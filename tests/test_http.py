@@ -103,3 +103,51 @@ def test_a_non_loopback_host_without_a_key_is_refused(tmp_path: Path) -> None:
 
     assert 2 == result.returncode
     assert "DOCKERHUB_MCP_HTTP_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(("host", "key"), [("127.0.0.2", None), ("127.0.0.2", KEY)], ids=["no-key", "with-key"])
+async def test_dns_rebinding_checks_hold_on_any_loopback_address(
+    tmp_path_factory: pytest.TempPathFactory, host: str, key: str | None
+) -> None:
+    """Bound to another loopback address, a foreign Host or Origin is still refused; the bound name works."""
+    port = free_port()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **({"DOCKERHUB_MCP_HTTP_KEY": key} if key else {})}
+    command = [sys.executable, "-m", "dockerhub_mcp", "--sandbox", "--transport", "http", "--host", host]
+    process = await anyio.open_process(
+        [*command, "--port", str(port)],
+        env=env,
+        cwd=tmp_path_factory.mktemp("rebind"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://{host}:{port}/mcp"
+    auth = {"Authorization": f"Bearer {key}"} if key else {}
+    try:
+        await wait_until_up(f"http://{host}:{port}")
+        statuses = [
+            (await post(url, {**auth, "Host": "evil.example"})).status_code,
+            (await post(url, {**auth, "Origin": "http://evil.example"})).status_code,
+            (await post(url, auth)).status_code,
+        ]
+    finally:
+        process.terminate()
+        with anyio.fail_after(10):
+            await process.wait()
+
+    assert [421, 403, 200] == statuses
+
+
+def test_a_wildcard_bind_needs_the_allowed_host_names(tmp_path: Path) -> None:
+    """0.0.0.0 with a key still needs DOCKERHUB_MCP_ALLOWED_HOSTS, or Host checks would have nothing to check."""
+    result = subprocess.run(
+        [sys.executable, "-m", "dockerhub_mcp", "--sandbox", "--transport", "http", "--host", "0.0.0.0"],
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DOCKERHUB_MCP_HTTP_KEY": KEY},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
+
+    assert 2 == result.returncode
+    assert "DOCKERHUB_MCP_ALLOWED_HOSTS" in result.stderr
