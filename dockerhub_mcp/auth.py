@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_LIFETIME = 600.0
 REFRESH_MARGIN = 60.0
 FAILURE_COOLDOWN = 60.0  # a refused PAT is not re-sent for this long: Hub locks out usernames that retry
+TRANSIENT_COOLDOWN = 15.0  # after the token route failed (5xx, unreachable), before trying it again
 FALLBACK_PERIOD = 3600.0  # after falling back to /v2/users/login, try /v2/auth/token again after this
 USER_AGENT = f"dockerhub-mcp/{__version__}"
 JSON_HEADERS = {"Accept": "application/json", "Content-Type": "application/json", "User-Agent": USER_AGENT}
@@ -135,8 +136,12 @@ class HubAuth(httpx2.Auth):
                 return await self._exchange()
             except DockerHubError as exc:
                 exc.during_exchange = True
-                wait = exc.retry_after if isinstance(exc, RateLimitedError) and exc.retry_after else 0.0
-                cooldown = FAILURE_COOLDOWN if isinstance(exc, AuthenticationError) else wait
+                if isinstance(exc, AuthenticationError):
+                    cooldown = FAILURE_COOLDOWN
+                elif isinstance(exc, RateLimitedError):
+                    cooldown = exc.retry_after or FAILURE_COOLDOWN
+                else:  # Hub down or unreachable: a bulk run must not turn into a stream of logins
+                    cooldown = TRANSIENT_COOLDOWN
                 self._failure = _Failure(exc, self._attempts, self._clock() + cooldown)
                 raise
 

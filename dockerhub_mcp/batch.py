@@ -47,8 +47,14 @@ def duration_hours(text: str) -> float:
 
 
 def duration_days(text: str) -> int:
-    """Parse a duration into whole days (hours round down)."""
-    return int(duration_hours(text) // 24)
+    """Parse a duration of whole days (`90d`, `2w`, `48h`); anything else is refused, never rounded.
+
+    Rounding `12h` down to 0 days would make a retention window delete everything.
+    """
+    hours = duration_hours(text)
+    if hours % 24:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days (retention is kept in days)")
+    return int(hours // 24)
 
 
 def count(text: str) -> int:
@@ -134,12 +140,17 @@ async def run_command(args: argparse.Namespace, client: DockerHubClient, out: Te
     """Run one scheduled-run command against `client`, printing to `out` (default: the current stdout)."""
     out = out if out is not None else sys.stdout
     namespace = args.namespace or client.settings.username
+    report = getattr(args, "report", None)
+    if report is not None and not (report.parent.is_dir() and (not report.exists() or report.is_file())):
+        print(f"dockerhub-mcp {args.command}: --report {str(report)!r} cannot be written", file=sys.stderr)
+        return EXIT_USAGE
     try:
         async with _progress_bar(sys.stderr) as progress:
             return await _COMMANDS[args.command](args, client, namespace, progress, out)
     except InvalidInputError as exc:
         print(f"dockerhub-mcp {args.command}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        # Our own checks mean bad usage; Hub refusing something mid-run is a failed run.
+        return EXIT_USAGE if exc.status is None else EXIT_FAILED
     except ValidationError as exc:
         fields = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}))
         print(f"dockerhub-mcp {args.command}: invalid value for {fields}", file=sys.stderr)

@@ -31,6 +31,7 @@ from dockerhub_mcp.errors import (
     PermissionDeniedError,
     RateLimitedError,
     TokenKindError,
+    TransportError,
     UpstreamError,
     error_from_response,
     mapped_transport_errors,
@@ -236,6 +237,7 @@ class DockerHubClient:
         headers = {"Content-Type": "application/json"} if content is not None else None
         tries = 0
         attempts = self.settings.attempts
+        maybe_acted = False  # whether a failed try may still have reached Hub and done its work
         try:
             async for attempt in stamina.retry_context(
                 on=lambda exc: retryable(op, exc),
@@ -247,14 +249,21 @@ class DockerHubClient:
                 with attempt:
                     tries += 1
                     await self._pause(self.budget.delay(self.clock()))
-                    with mapped_transport_errors(what), anyio.fail_after(self.settings.timeout):
-                        response = await self._http.request(
-                            op.method, path, params=dict(query or {}), content=content, headers=headers
-                        )
+                    # The exchange runs first, under its own deadline and single retry, never this try's.
+                    await self.auth.jwt()
+                    try:
+                        with mapped_transport_errors(what), anyio.fail_after(self.settings.timeout):
+                            response = await self._http.request(
+                                op.method, path, params=dict(query or {}), content=content, headers=headers
+                            )
+                    except TransportError as exc:
+                        maybe_acted = maybe_acted or not exc.unsent
+                        raise
                     self.budget.update(response.headers)
-                    if op.method == "DELETE" and response.status_code == 404 and tries > 1:
-                        # An earlier try was acted on but its answer was lost: the deletion is done.
+                    if op.method == "DELETE" and response.status_code == 404 and maybe_acted:
+                        # An earlier try reached Hub but its answer was lost: the deletion is done.
                         return response
+                    maybe_acted = maybe_acted or response.status_code >= 500
                     if response.status_code >= 300:
                         error = error_from_response(
                             response.status_code,
@@ -266,9 +275,10 @@ class DockerHubClient:
                             now=self.clock,
                             redact=self.auth.secrets(),
                         )
-                        if isinstance(error, RateLimitedError) and tries < attempts:
-                            self.budget.forget()
-                            await self._pause(error.retry_after)
+                        if isinstance(error, RateLimitedError):
+                            # Every request waits as Hub asked, not only this one (capped).
+                            wait = min(error.retry_after or 1.0, self.settings.max_retry_wait)
+                            self.budget.block(self.clock() + wait)
                         raise error
                     return response
         except DockerHubError as exc:
@@ -280,12 +290,10 @@ class DockerHubClient:
             raise
         raise AssertionError("unreachable: the retry loop returns or raises")
 
-    async def _pause(self, seconds: float | None) -> None:
+    async def _pause(self, seconds: float) -> None:
         """Wait `seconds` (capped by `max_retry_wait`) on the injected sleep, so tests need not."""
-        if seconds:
-            wait = min(seconds, self.settings.max_retry_wait)
-            self.budget.waited += wait
-            await self._sleep(wait)
+        if seconds > 0:
+            await self._sleep(min(seconds, self.settings.max_retry_wait))
 
     async def _get_model(self, model: type[M], key: str, params: Mapping[str, str]) -> M:
         response = await self.send(operation(key), params)

@@ -1,4 +1,4 @@
-"""Staying inside Docker Hub's rate limit, and which failures are worth another try.
+"""Staying inside Docker Hub's rate limit, and which failures are worth another try (the retry policy).
 
 Hub reports its per-minute budget on every answer (`X-RateLimit-Limit`, `-Remaining`, `-Reset`). The
 client spends that budget evenly as it runs low instead of running into 429s, and when a 429 comes
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from dockerhub_mcp.errors import DockerHubError, RateLimitedError, TransportError, UpstreamError
 from dockerhub_mcp.operations import Operation
 
-__all__ = ["RateBudget", "Sleep", "retryable"]
+__all__ = ["RateBudget", "Sleep", "ambiguous", "retryable"]
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -31,7 +31,8 @@ def _number(headers: Mapping[str, str], name: str) -> float | None:
 
 @dataclass
 class RateBudget:
-    """What Hub last said of the rate limit, counted down locally between answers.
+    """What Hub last said of the rate limit, counted down locally between answers, and the time slots
+    booked against it, shared by every request of the client however many run at once.
 
     Absent headers mean unknown, not zero: with nothing known the budget never waits.
     """
@@ -39,35 +40,45 @@ class RateBudget:
     limit: float | None = None
     remaining: float | None = None
     reset: float | None = None
-    waited: float = 0.0
+    next_slot: float = 0.0
+    blocked_until: float = 0.0
 
     def update(self, headers: Mapping[str, str]) -> None:
         """Take Hub's figures from an answer's headers."""
         remaining = _number(headers, "x-ratelimit-remaining")
         if remaining is None:
             return
+        reset = _number(headers, "x-ratelimit-reset")
+        if self.remaining is not None and reset == self.reset:
+            # Same window: an answer to an older request must not give back what later ones booked.
+            remaining = min(remaining, self.remaining)
         self.remaining = remaining
         self.limit = _number(headers, "x-ratelimit-limit")
-        self.reset = _number(headers, "x-ratelimit-reset")
+        self.reset = reset
 
-    def forget(self) -> None:
-        """Drop what Hub said: after a 429 its Retry-After governs, and the next answer tells afresh."""
+    def block(self, until: float) -> None:
+        """After a 429: nothing is sent before `until`, and the old figures no longer hold."""
+        self.blocked_until = max(self.blocked_until, until)
         self.remaining = None
 
     def delay(self, now: float) -> float:
-        """Seconds to wait before the next request, and count that request against the budget."""
-        if self.remaining is None or self.reset is None:
-            return 0.0
-        if self.reset <= now:  # a new window has begun; the next answer will say how much is left
-            self.remaining = None
-            return 0.0
-        low = max(PACE_FLOOR, (self.limit or 0) * PACE_SHARE)
+        """Seconds to wait before the next request, booking its slot against the budget."""
+        earliest = max(now, self.blocked_until)
+        if self.remaining is None or self.reset is None or self.reset <= earliest:
+            self.remaining = None  # unknown, or a new window: the next answer will say how much is left
+            return earliest - now
         remaining = self.remaining
         self.remaining = remaining - 1
-        if remaining > low:
-            return 0.0
-        # Spread what is left over what is left of the window; with nothing left, wait for the reset.
-        return (self.reset - now) / remaining if remaining >= 1 else self.reset - now
+        if remaining > max(PACE_FLOOR, (self.limit or 0) * PACE_SHARE):
+            return earliest - now
+        if remaining < 1:  # nothing left: wait for the window to reset
+            slot = max(earliest, self.reset, self.next_slot)
+            self.next_slot = slot
+            return slot - now
+        # Spread what is left over what is left of the window, one slot after another across workers.
+        slot = max(earliest, self.next_slot)
+        self.next_slot = slot + (self.reset - now) / remaining
+        return slot - now
 
 
 def retryable(op: Operation, exc: Exception) -> bool:

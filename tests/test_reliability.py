@@ -271,3 +271,103 @@ def test_retries_are_logged_without_secrets(sandbox: Sandbox, caplog: pytest.Log
 
     assert "retry" in caplog.text.lower()
     assert SANDBOX_TOKEN not in caplog.text
+
+
+async def test_a_404_after_a_429_is_not_mistaken_for_a_done_delete(client: Client, sandbox: Sandbox) -> None:
+    """A 429 means Hub did nothing, so a 404 on the retry means the tag never existed: not found."""
+    sandbox.faults.add(Fault("rate_limit", retry_after=1, times=1, method="DELETE"))
+
+    text = error_text(await client.call_tool("delete_tag", {"repository": "worker", "tag": "never-existed"}))
+
+    assert "Not found" in text
+
+
+async def test_a_slow_token_exchange_is_tried_twice_at_most(connect: Connect, sandbox: Sandbox) -> None:
+    """An exchange outliving the timeout gets its one retry; the request's own retries do not add more."""
+    sandbox.faults.add(Fault("slow", delay=30, times=None, path="^/v2/auth/token$"))
+
+    with anyio.fail_after(10):
+        async with connect(timeout=0.2) as c:
+            text = error_text(await c.call_tool("list_tags", {"repository": "web"}))
+
+    assert "token exchange" in text
+    assert 2 == sandbox.exchanges
+
+
+async def test_a_failing_token_route_does_not_turn_a_bulk_run_into_a_stream_of_logins(
+    client: Client, sandbox: Sandbox
+) -> None:
+    """With the token route down, a 40-tag apply tries the exchange twice, then fails the rest fast."""
+    plan = structured(
+        await client.call_tool(
+            "plan_tag_cleanup", {"repositories": ["worker"], "older_than_days": 0, "keep": [], "allow_protected": True}
+        )
+    )
+    sandbox.state.revoke_jwts()
+    sandbox.faults.add(Fault("status", status=503, times=None, path="^/v2/auth/token$"))
+    exchanges = sandbox.exchanges
+
+    report = structured(
+        await client.call_tool(
+            "apply_tag_cleanup",
+            {"plan_id": plan["plan_id"], "items": plan["items"], "confirm": True, "allow_protected": True},
+        )
+    )
+
+    assert 40 == report["totals"]["failed"]
+    assert 2 == sandbox.exchanges - exchanges
+    assert 40 == len(sandbox.state.tags("demo", "worker"))
+
+
+async def test_a_description_write_whose_answers_were_lost_is_confirmed_by_reading_back(
+    client: Client, sandbox: Sandbox
+) -> None:
+    """Every PATCH answer lost, yet Hub has the text: the report says changed, as Hub does."""
+    sandbox.faults.add(Fault("lost", times=None, method="PATCH"))
+
+    report = structured(
+        await client.call_tool(
+            "bulk_update_descriptions", {"find": "Acme", "replace": "Apex", "repositories": ["web"], "dry_run": False}
+        )
+    )
+
+    (row,) = report["repositories"]
+    assert ("changed", "confirmed written after an uncertain answer") == (row["status"], row["reason"])
+    repo = sandbox.state.repository("demo", "web")
+    assert repo is not None and "Apex" in repo.description
+
+
+async def test_a_missing_repository_in_a_bulk_run_is_a_clear_error(client: Client) -> None:
+    """Naming a repository that does not exist gives Hub's not-found, not a bare task-group failure."""
+    text = error_text(
+        await client.call_tool("bulk_update_descriptions", {"find": "a", "replace": "b", "repositories": ["nope"]})
+    )
+
+    assert "Not found: get a repository ('demo/nope')" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["cleanup", "--older-than", "12h"], 2),  # not whole days: refused, never rounded to 0
+        (["cleanup", "--older-than", "90d", "--apply", "--report", "/nonexistent/dir/r.jsonl"], 2),
+        (["audit"], 1),  # Hub refusing the listing (400) mid-run is a failed run, not bad usage
+    ],
+    ids=["sub-day-window", "unwritable-report", "hub-400"],
+)
+def test_cli_exit_codes_tell_bad_usage_from_failed_runs(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, args: list[str], expected: int
+) -> None:
+    """2 for what the caller must fix before running, 1 for what went wrong while running; nothing deleted."""
+    monkeypatch.setenv("DOCKERHUB_USERNAME", "demo")
+    monkeypatch.setenv("DOCKERHUB_TOKEN", SANDBOX_TOKEN)
+    monkeypatch.setenv("DOCKERHUB_API_URL", "https://hub.sandbox.test")
+    sandbox.faults.add(Fault("status", status=400, times=None, path="^/v2/namespaces/demo/repositories$"))
+
+    try:
+        code: int | str | None = main(args, transport=httpx2.ASGITransport(app=sandbox.app))
+    except SystemExit as exc:  # argparse refuses bad usage by exiting
+        code = exc.code
+
+    assert expected == code
+    assert [] == sandbox.api_requests(method="DELETE")

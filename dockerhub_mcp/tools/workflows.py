@@ -62,7 +62,8 @@ async def plan_tag_cleanup(
     allow_protected: AllowProtected = False,
 ) -> CleanupPlan:
     """Plan a tag retention cleanup; deletes nothing. Returns the tags to delete and keep (with reasons),
-    totals, a markdown summary, and the plan_id and items that apply_tag_cleanup needs."""
+    totals, a markdown summary, and the plan_id and items that apply_tag_cleanup needs. Tags matching
+    DOCKERHUB_PROTECTED_TAGS are kept unless allow_protected is true."""
     state = state_of(ctx)
     rules = CleanupRules(
         older_than_days=older_than_days,
@@ -131,7 +132,8 @@ async def apply_tag_cleanup(
     allow_protected: AllowProtected = False,
 ) -> CleanupReport:
     """Apply a plan from plan_tag_cleanup: delete exactly its tags, skipping any re-pushed since planning
-    or now protected. Asks the user first. Returns an outcome per tag."""
+    or now protected (DOCKERHUB_PROTECTED_TAGS, unless allow_protected). Asks the user first. Returns an
+    outcome per tag."""
     state = state_of(ctx)
     ns = state.namespace(namespace)
     with hub_errors():

@@ -78,8 +78,9 @@ def past_window(when: Callable[[D], datetime | None], since: datetime) -> Callab
     return stop
 
 
-def _pushed(tag: HubTag) -> datetime | None:
-    return tag.pushed_at
+def _updated(tag: HubTag) -> datetime | None:
+    # The field the listing is ordered by, so the order check and the stop agree.
+    return tag.last_updated or tag.pushed_at
 
 
 async def audit_pushes(
@@ -116,7 +117,7 @@ async def audit_pushes(
             tags = [
                 t
                 async for t in client.iter_tags(
-                    namespace, repo_name, ordering="-last_updated", stop=past_window(_pushed, since)
+                    namespace, repo_name, ordering="-last_updated", stop=past_window(_updated, since)
                 )
                 if t.pushed_at is not None and since <= t.pushed_at <= until
             ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
 import anyio
+
+from dockerhub_mcp.errors import DockerHubError
 
 __all__ = ["DEFAULT_CONCURRENCY", "Progress", "bounded_map", "human_bytes", "markdown_table", "no_progress"]
 
@@ -36,10 +38,25 @@ async def bounded_map(
         for index, item in queue:
             results[index] = await fn(item)
 
-    async with anyio.create_task_group() as tg:
-        for _ in range(max(1, min(concurrency, len(items)))):
-            tg.start_soon(worker)
+    try:
+        async with anyio.create_task_group() as tg:
+            for _ in range(max(1, min(concurrency, len(items)))):
+                tg.start_soon(worker)
+    except BaseExceptionGroup as group:
+        # Callers handle the client's own errors, not task-group wrappers: hand the first one on.
+        leaves = list(_leaves(group))
+        if leaves and all(isinstance(e, DockerHubError) for e in leaves):
+            raise leaves[0] from None
+        raise
     return [results[index] for index in range(len(items))]
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> Iterator[BaseException]:
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            yield from _leaves(exc)
+        else:
+            yield exc
 
 
 def human_bytes(size: int) -> str:

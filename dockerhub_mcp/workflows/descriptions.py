@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 from dockerhub_mcp.client import DockerHubClient
-from dockerhub_mcp.errors import DockerHubError, InvalidInputError
+from dockerhub_mcp.errors import DockerHubError, InvalidInputError, TransportError, UpstreamError
 from dockerhub_mcp.models import HubRepository, Result
 from dockerhub_mcp.operations import (
     MAX_DESCRIPTION,
@@ -173,6 +173,9 @@ async def bulk_descriptions(
                 description=body.get("description"),
                 full_description=body.get("full_description"),
             )
+        except (TransportError, UpstreamError) as exc:
+            # Every try failed, but one may have been acted on: look, so the report says what Hub has.
+            result = await _settle(client, namespace, repo, body, exc)
         except DockerHubError as exc:
             result = _entry(repo, body, "failed", reason=str(exc))
         else:
@@ -196,6 +199,19 @@ async def bulk_descriptions(
         totals=totals,
         summary_markdown=_markdown(namespace, find, replace, dry_run, results, totals),
     )
+
+
+async def _settle(
+    client: DockerHubClient, namespace: str, repo: HubRepository, body: dict[str, str], exc: DockerHubError
+) -> RepositoryDescriptions:
+    """The outcome of a write whose answers were all lost or failed: whatever Hub now shows."""
+    try:
+        now = await client.get_repository(namespace, repo.name)
+    except DockerHubError:
+        return _entry(repo, body, "failed", reason=f"{exc} Whether it was written could not be checked.")
+    if all((getattr(now, field) or "") == text for field, text in body.items()):
+        return _entry(repo, body, "changed", reason="confirmed written after an uncertain answer")
+    return _entry(repo, body, "failed", reason=str(exc))
 
 
 def _entry(
