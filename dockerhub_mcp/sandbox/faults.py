@@ -7,6 +7,7 @@ request; this module only decides, the middleware answers.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random as _random
 import re
@@ -93,7 +94,7 @@ class FiredFault:
 @dataclass
 class _RandomFaults:
     rate: float
-    rng: _random.Random
+    seed: int
     kinds: tuple[FaultKind, ...]
     exclude_auth: bool
     method: str | None
@@ -118,6 +119,7 @@ class Faults:
         self.fired: list[FiredFault] = []
         self._scripted: list[Fault] = []
         self._random: _RandomFaults | None = None
+        self._seen: dict[tuple[str, str], int] = {}
 
     def add(self, fault: Fault) -> Fault:
         """Queue `fault`; scripted faults are tried in the order added, before random ones."""
@@ -137,19 +139,22 @@ class Faults:
         retry_after: float = 1.0,
         delay: float = 0.01,
     ) -> None:
-        """Fail each matching request with probability `rate`, drawing from `random.Random(seed)`.
+        """Fail each matching request with probability `rate`, decided by a hash of the seed, the request
+        and how many times that same request came before.
 
-        The same request sequence always meets the same faults. `exclude_auth` spares the token exchanges;
-        `method`/`path` narrow it like a scripted fault. Replaces any earlier random setting.
+        The same request meets the same fault on every run, whatever order concurrent requests arrive in.
+        `exclude_auth` spares the token exchanges; `method`/`path` narrow it like a scripted fault. Replaces
+        any earlier random setting.
         """
         if not 0.0 <= rate <= 1.0:
             raise ValueError(f"rate must be within [0, 1], got {rate!r}")
         unknown = [k for k in kinds if k not in _KINDS]
         if unknown or not kinds:
             raise ValueError(f"kinds must be a non-empty subset of {_KINDS}, got {tuple(kinds)!r}")
+        self._seen = {}
         self._random = _RandomFaults(
             rate=rate,
-            rng=_random.Random(seed),
+            seed=seed,
             kinds=tuple(kinds),
             exclude_auth=exclude_auth,
             method=method,
@@ -199,9 +204,12 @@ class Faults:
             return None
         if plan.path is not None and plan.path.search(path) is None:
             return None
-        # Draw for every matching request, fault or not, so the sequence depends only on the seed.
-        if plan.rng.random() >= plan.rate:
+        # Keyed on the request and its repeat count, not on arrival order: deterministic under concurrency.
+        key = (method.upper(), path)
+        seen = self._seen[key] = self._seen.get(key, 0) + 1
+        draw = _random.Random(hashlib.sha256(f"{plan.seed}|{key}|{seen}".encode()).digest())
+        if draw.random() >= plan.rate:
             return None
-        kind = plan.rng.choice(plan.kinds)
-        status = plan.rng.choice(plan.statuses) if plan.statuses else 503
+        kind = draw.choice(plan.kinds)
+        status = draw.choice(plan.statuses) if plan.statuses else 503
         return Fault(kind, status=status, retry_after=plan.retry_after, delay=plan.delay)
