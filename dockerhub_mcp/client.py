@@ -1,60 +1,36 @@
-"""The async Docker Hub client: one `httpx2.AsyncClient`, the operation table as the gate, typed methods.
+"""The async Docker Hub client: typed methods for repositories, tags, team access and raw requests.
 
-Every request names an operation of `operations.OPERATIONS`; the client refuses, before sending, any
-operation a personal access token must not be sent to, and any write in read-only mode. Path values
-are validated and percent-encoded there too. HTTP failures become the exception tree of `errors.py`
-here and nowhere else.
+Requests go through `session.HubSession.send`, which gates them on the operation table, validates and
+encodes paths, paces, retries and maps failures; here are the shapes of each call and of paging.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import re
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 
-import anyio
 import httpx2
-import stamina
 from pydantic import BaseModel, ValidationError
 
-from dockerhub_mcp.auth import USER_AGENT, HubAuth
-from dockerhub_mcp.config import Settings
 from dockerhub_mcp.errors import (
-    DockerHubError,
     InvalidInputError,
     NotFoundError,
-    PermissionDeniedError,
-    RateLimitedError,
-    TokenKindError,
-    TransportError,
     UpstreamError,
-    error_from_response,
-    mapped_transport_errors,
-    token_kind_message,
 )
 from dockerhub_mcp.models import HubPage, HubRepository, HubTag
 from dockerhub_mcp.operations import (
     PERMISSIONS,
     REPOSITORY_ORDERINGS,
     TAG_ORDERINGS,
-    Operation,
-    build_path,
     check_description,
     check_full_description,
-    is_protected,
     match_path,
     operation,
 )
-from dockerhub_mcp.pacing import RateBudget, Sleep, ambiguous, retryable
+from dockerhub_mcp.session import HubSession, describe
 
 __all__ = ["MAX_PAGE_SIZE", "DockerHubClient", "RawAnswer"]
-
-logger = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 100
 MAX_PAGE = 10**9
@@ -69,16 +45,6 @@ class RawAnswer(BaseModel):
 
     status: int
     body: Any
-
-
-def _what(op: Operation, params: Mapping[str, str]) -> str:
-    """Name an operation and its target for error messages, e.g. "delete a tag (demo/web:v1)"."""
-    target = "/".join(params[k] for k in ("namespace", "repository") if k in params)
-    if "tag" in params:
-        target += f":{params['tag']}"
-    rest = [f"{k}={v}" for k, v in params.items() if k not in ("namespace", "repository", "tag")]
-    label = ", ".join(filter(None, [target, *rest]))
-    return f"{op.summary} ({label!r})" if label else op.summary
 
 
 def _check_page(page: int, page_size: int) -> None:
@@ -111,193 +77,12 @@ def _page_of(url: str | None) -> int | None:
         return None
 
 
-class DockerHubClient:
-    """An authenticated Docker Hub API client.
-
-    Every request is paced against Hub's rate-limit headers and retried where that is safe (see
-    `pacing.retryable`): up to `settings.attempts` tries, backing off exponentially with jitter, and
-    after a 429 waiting as Hub asked, at most `settings.max_retry_wait` seconds.
-
-    Args:
-        settings: username, token, API URL, read-only mode, timeouts and retry limits.
-        transport: an httpx2 transport; tests pass `httpx2.ASGITransport(app=sandbox.app)`.
-        clock: unix time source for token expiry and rate-limit windows.
-        sleep: how to wait for the rate limit; tests pass one that moves their clock instead.
-    """
-
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        transport: httpx2.AsyncBaseTransport | None = None,
-        clock: Callable[[], float] = time.time,
-        sleep: Sleep = anyio.sleep,
-    ) -> None:
-        self.settings = settings
-        self.clock = clock
-        self.budget = RateBudget()
-        self._sleep = sleep
-        timeout = settings.timeout
-        self.auth = HubAuth(
-            settings.api_url,
-            settings.username,
-            settings.token,
-            self._send_unauthenticated,
-            clock=clock,
-            timeout=settings.timeout,
-        )
-        self._http = httpx2.AsyncClient(
-            base_url=settings.api_url,
-            auth=self.auth,
-            transport=transport,
-            timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
-            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
-            follow_redirects=False,
-        )
-
-    def __repr__(self) -> str:
-        return f"DockerHubClient(username={self.settings.username!r}, api_url={self.settings.api_url!r})"
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
-
-    def now(self) -> datetime:
-        """The current time by this client's clock (timezone-aware UTC)."""
-        return datetime.fromtimestamp(self.clock(), tz=UTC)
-
-    async def _send_unauthenticated(self, request: httpx2.Request) -> httpx2.Response:
-        return await self._http.send(request, auth=None)
-
-    async def check(self) -> None:
-        """Exchange the PAT for a JWT, the whole health check; no API route is called.
-
-        Raises:
-            DockerHubError: the exchange failed (the message says why).
-        """
-        with mapped_transport_errors("the token exchange"):
-            await self.auth.jwt()
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
-
-    # The gate and the one place HTTP becomes the exception tree.
-
-    def check_allowed(self, op: Operation, params: Mapping[str, str], *, allow_protected: bool = False) -> None:
-        """Raise unless `op` may be sent with this server's PAT in this mode; nothing is sent either way.
-
-        Deleting a tag that matches DOCKERHUB_PROTECTED_TAGS is refused here too, whichever tool asks,
-        unless `allow_protected`.
-        """
-        what = _what(op, params)
-        tag = params.get("tag")
-        if op.method == "DELETE" and tag and not allow_protected and is_protected(tag, self.settings.protected_tags):
-            raise PermissionDeniedError(
-                f"Tag {tag!r} is protected by DOCKERHUB_PROTECTED_TAGS ({', '.join(self.settings.protected_tags)}); "
-                "deleting it needs delete_tag with allow_protected=true."
-            )
-        if op.kind == "oat_only":
-            raise TokenKindError(token_kind_message(what))
-        if op.kind == "not_for_pat":
-            raise TokenKindError(f"This server will not {op.summary}: {op.reason}.")
-        if op.kind == "deprecated" and op.replacement:
-            raise InvalidInputError(
-                f"{op.method} {op.template} is a deprecated Docker Hub path; use {op.replacement} instead."
-            )
-        if op.kind == "deprecated":
-            raise InvalidInputError(f"{op.method} {op.template} is not sent: {op.reason}.")
-        if op.kind == "refused":
-            raise PermissionDeniedError(f"Refused: {op.reason}.")
-        if self.settings.read_only and not op.read_only:
-            raise PermissionDeniedError(f"This server is read-only: {what} would change Docker Hub, so it is not sent.")
-
-    async def send(
-        self,
-        op: Operation,
-        params: Mapping[str, str],
-        *,
-        query: Mapping[str, str | int] | None = None,
-        body: Any = None,
-        allow_protected: bool = False,
-    ) -> httpx2.Response:
-        """Send one operation and return the 2xx answer.
-
-        Raises:
-            DockerHubError: refused before sending, or mapped from Hub's answer or a transport failure.
-        """
-        self.check_allowed(op, params, allow_protected=allow_protected)
-        path = build_path(op, dict(params))
-        what = _what(op, params)
-        content = None if body is None else json.dumps(body)
-        headers = {"Content-Type": "application/json"} if content is not None else None
-        tries = 0
-        attempts = self.settings.attempts
-        maybe_acted = False  # whether a failed try may still have reached Hub and done its work
-        try:
-            async for attempt in stamina.retry_context(
-                on=lambda exc: retryable(op, exc),
-                attempts=attempts,
-                timeout=None,
-                wait_initial=0.5,
-                wait_max=self.settings.max_retry_wait,
-            ):
-                with attempt:
-                    tries += 1
-                    await self._pause(self.budget.delay(self.clock()))
-                    # The exchange runs first, under its own deadline and single retry, never this try's.
-                    await self.auth.jwt()
-                    try:
-                        with mapped_transport_errors(what), anyio.fail_after(self.settings.timeout):
-                            response = await self._http.request(
-                                op.method, path, params=dict(query or {}), content=content, headers=headers
-                            )
-                    except TransportError as exc:
-                        maybe_acted = maybe_acted or not exc.unsent
-                        raise
-                    self.budget.update(response.headers)
-                    if op.method == "DELETE" and response.status_code == 404 and maybe_acted:
-                        # An earlier try reached Hub but its answer was lost: the deletion is done.
-                        return response
-                    maybe_acted = maybe_acted or response.status_code >= 500
-                    if response.status_code >= 300:
-                        error = error_from_response(
-                            response.status_code,
-                            response.content,
-                            response.headers,
-                            what=what,
-                            kind=op.kind,
-                            pat_level=op.pat_level,
-                            now=self.clock,
-                            redact=self.auth.secrets(),
-                        )
-                        if isinstance(error, RateLimitedError):
-                            # Every request waits as Hub asked, not only this one (capped).
-                            wait = min(error.retry_after or 1.0, self.settings.max_retry_wait)
-                            self.budget.block(self.clock() + wait)
-                        raise error
-                    return response
-        except DockerHubError as exc:
-            if ambiguous(op, exc):
-                exc.message += (
-                    " It may or may not have taken effect, and Hub offers no way to check: look in Docker Hub "
-                    "before trying again."
-                )
-            raise
-        raise AssertionError("unreachable: the retry loop returns or raises")
-
-    async def _pause(self, seconds: float) -> None:
-        """Wait `seconds` (capped by `max_retry_wait`) on the injected sleep, so tests need not."""
-        if seconds > 0:
-            await self._sleep(min(seconds, self.settings.max_retry_wait))
+class DockerHubClient(HubSession):
+    """An authenticated Docker Hub API client: typed methods over `HubSession.send`."""
 
     async def _get_model(self, model: type[M], key: str, params: Mapping[str, str]) -> M:
         response = await self.send(operation(key), params)
-        return _parse(model, response, _what(operation(key), params))
+        return _parse(model, response, describe(operation(key), params))
 
     async def _list(
         self,
@@ -323,9 +108,11 @@ class DockerHubClient:
             response = await self.send(operation(key), params, query=query)
         except NotFoundError as exc:
             if page > 1:  # Hub answers 404 past the last page: say so, not that the repository is missing
-                raise NotFoundError(f"Page {page} is past the last page of {_what(operation(key), params)}.") from exc
+                raise NotFoundError(
+                    f"Page {page} is past the last page of {describe(operation(key), params)}."
+                ) from exc
             raise
-        return _parse(model, response, _what(operation(key), params))
+        return _parse(model, response, describe(operation(key), params))
 
     # Repositories.
 
