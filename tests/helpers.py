@@ -13,6 +13,14 @@ from dockerhub_mcp.config import Settings
 from dockerhub_mcp.sandbox import SANDBOX_TOKEN, SANDBOX_USERNAME
 
 SANDBOX_URL = "http://hub.sandbox.test"
+# A bare MCP initialize request, for probing the HTTP transport below the client.
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}
+MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
 def make_settings(**overrides: object) -> Settings:

@@ -17,7 +17,7 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from helpers import error_text, free_port, structured, wait_until_up
+from helpers import INIT, MCP_HEADERS, error_text, free_port, structured, wait_until_up
 
 pytestmark = pytest.mark.anyio
 
@@ -32,13 +32,6 @@ READ_ONLY_TOOLS = {
     "plan_tag_cleanup",
     "audit_recent_pushes",
 }
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
-}
-MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 MODES = pytest.mark.parametrize("mode", ["auto", "legacy"])
 
 
