@@ -758,3 +758,28 @@ async def test_twenty_thousand_tags_plan_in_one_pass_over_the_list_pages() -> No
     assert expected_pages == sorted((r.path, r.query["page"]) for r in tag_pages)
     assert {"100"} == {r.query["page_size"] for r in tag_pages}
     assert len(listings) == len(sandbox.api_requests())
+
+
+async def test_the_prompt_warns_when_protected_tags_are_included(sandbox: Sandbox) -> None:
+    """With allow_protected, the user is told that protected tags are part of what would be deleted."""
+    prompts: list[str] = []
+
+    async def decline(context: ClientRequestContext, params: ElicitRequestParams) -> ElicitResult | ErrorData:
+        prompts.append(params.message)
+        return ElicitResult(action="decline")
+
+    server = build_server(make_settings(), transport=httpx2.ASGITransport(app=sandbox.app), clock=sandbox.clock.now)
+    async with Client(server, elicitation_callback=decline) as c:
+        plan = structured(
+            await c.call_tool(
+                "plan_tag_cleanup",
+                {"repositories": ["fixture"], "older_than_days": 0, "keep": [], "allow_protected": True},
+            )
+        )
+        await c.call_tool(
+            "apply_tag_cleanup", {"plan_id": plan["plan_id"], "items": plan["items"], "allow_protected": True}
+        )
+
+    (prompt,) = prompts
+    assert "Protected tags (DOCKERHUB_PROTECTED_TAGS) are included." in prompt
+    assert "latest" in {t.name for t in sandbox.state.tags("demo", "fixture")}

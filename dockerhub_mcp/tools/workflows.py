@@ -94,7 +94,12 @@ class Approval(BaseModel):
 
 
 async def ask_approval(
-    ctx: Context[AppState], plan_id: str, items: list[PlanItem], namespace: str | None = None, confirm: bool = False
+    ctx: Context[AppState],
+    plan_id: str,
+    items: list[PlanItem],
+    namespace: str | None = None,
+    confirm: bool = False,
+    allow_protected: bool = False,
 ) -> Approval | Elicit[Approval]:
     """Ask the user to confirm where the host can ask; elsewhere the `confirm` argument decides.
 
@@ -113,9 +118,10 @@ async def ask_approval(
     more = f" and {len(repos) - 5} more" if len(repos) > 5 else ""
     planned = state.planned_bytes.get(plan_id)
     size = f", freeing about {human_bytes(planned)}" if planned is not None else ""
+    protected = " Protected tags (DOCKERHUB_PROTECTED_TAGS) are included." if allow_protected else ""
     return Elicit(
         f"Delete {len(items)} tags from {len(repos)} repositories of {ns}{size}: {listed}{more}? "
-        f"This cannot be undone. (plan {plan_id})",
+        f"This cannot be undone.{protected} (plan {plan_id})",
         Approval,
     )
 
