@@ -39,6 +39,8 @@ def build_namespace() -> Sandbox:
     clock = Clock()
     clock.freeze(T0)
     sandbox = build_sandbox(seed=0, clock=clock, demo=False)
+    # Measure throughput, not pacing: with Hub's per-minute budget on a frozen clock the client would wait.
+    sandbox.state.rate_limit = 10**9
     for r in range(REPOSITORIES):
         repository = f"repo-{r:03d}"
         sandbox.state.add_repository("demo", repository)
