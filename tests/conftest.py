@@ -14,7 +14,7 @@ from mcp import Client
 
 from dockerhub_mcp.sandbox import Sandbox, build_sandbox
 from dockerhub_mcp.server import build_server
-from helpers import make_settings
+from helpers import fixed_clock, make_settings
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -32,8 +32,8 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 def sandbox() -> Sandbox:
-    """A freshly seeded sandbox Hub."""
-    return build_sandbox(seed=0)
+    """A freshly seeded sandbox Hub whose clock starts at the tests' fixed date and runs from there."""
+    return build_sandbox(seed=0, clock=fixed_clock())
 
 
 def clock_sleep(sandbox: Sandbox) -> Callable[[float], Awaitable[None]]:

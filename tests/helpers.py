@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import socket
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -10,7 +12,7 @@ import httpx2
 from mcp.types import CallToolResult
 
 from dockerhub_mcp.config import Settings
-from dockerhub_mcp.sandbox import SANDBOX_TOKEN, SANDBOX_USERNAME
+from dockerhub_mcp.sandbox import SANDBOX_TOKEN, SANDBOX_USERNAME, Clock
 
 SANDBOX_URL = "http://hub.sandbox.test"
 # A bare MCP initialize request, for probing the HTTP transport below the client.
@@ -21,6 +23,21 @@ INIT = {
     "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
 }
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+
+
+def _test_now() -> float:
+    at = datetime.fromisoformat(os.environ.get("DOCKERHUB_MCP_TEST_NOW") or "2026-06-15T09:30:00")
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
+
+
+# The sandbox's "now" in tests: a fixed date, so no test depends on the day it runs. Set
+# DOCKERHUB_MCP_TEST_NOW (an ISO date) to run the suite on another day, e.g. to sweep a year of days.
+TEST_NOW = _test_now()
+
+
+def fixed_clock() -> Clock:
+    """A sandbox clock that reads TEST_NOW when made and runs on from there."""
+    return Clock.starting_at(TEST_NOW)
 
 
 def make_settings(**overrides: object) -> Settings:

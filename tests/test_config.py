@@ -9,6 +9,7 @@ import pytest
 
 from dockerhub_mcp.cli import main
 from dockerhub_mcp.sandbox import SANDBOX_TOKEN, SANDBOX_USERNAME, build_sandbox
+from helpers import fixed_clock
 
 
 @pytest.mark.parametrize(
@@ -78,7 +79,7 @@ def test_the_token_can_come_from_a_file(
     monkeypatch.setenv("DOCKERHUB_TOKEN_FILE", str(secret))
     monkeypatch.setenv("DOCKERHUB_API_URL", "https://hub.sandbox.test")
 
-    code = main(["--check"], transport=httpx2.ASGITransport(app=build_sandbox().app))
+    code = main(["--check"], transport=httpx2.ASGITransport(app=build_sandbox(clock=fixed_clock()).app))
 
     out, _ = capsys.readouterr()
     assert (0, "ok: signed in to https://hub.sandbox.test as demo\n") == (code, out)

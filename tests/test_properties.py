@@ -34,7 +34,7 @@ from dockerhub_mcp.operations import OPERATIONS, Operation, check_glob, is_prote
 from dockerhub_mcp.sandbox import Sandbox, build_sandbox
 from dockerhub_mcp.workflows.cleanup import CleanupPlan, CleanupRules, plan_cleanup
 from dockerhub_mcp.workflows.descriptions import DescriptionReport, bulk_descriptions
-from helpers import make_settings
+from helpers import fixed_clock, make_settings
 
 # Every example starts an event loop, a client and a token exchange: a few milliseconds, but the first
 # ones (imports, JWT key setup) can pass hypothesis' 200 ms deadline, so there is none. Derandomized and
@@ -149,7 +149,7 @@ def note(label: str) -> None:
 
 def small_hub() -> Sandbox:
     """A sandbox Hub with one repository, `demo/web`, tagged `latest` and `v1`."""
-    hub = build_sandbox(demo=False)
+    hub = build_sandbox(demo=False, clock=fixed_clock())
     hub.state.add_repository("demo", "web", description="Web frontend")
     for tag in ("latest", "v1"):
         hub.state.add_tag("demo", "web", tag)
@@ -529,7 +529,7 @@ def test_a_keep_glob_is_refused_or_matches_like_fnmatchcase(pattern: str, tags: 
 @given(pattern=GLOBS, tags=st.lists(st.from_regex(TAG_RULE, fullmatch=True), unique=True, max_size=6))
 def test_a_cleanup_plan_keeps_exactly_the_tags_its_glob_matches(pattern: str, tags: list[str]) -> None:
     """plan_cleanup refuses a bad glob unread, or keeps as protected exactly the fnmatchcase matches."""
-    hub = build_sandbox(demo=False)
+    hub = build_sandbox(demo=False, clock=fixed_clock())
     hub.state.add_repository("demo", "web")
     for tag in tags:
         hub.state.add_tag("demo", "web", tag, pushed_at=hub.clock.now() - 30 * DAY)
@@ -572,7 +572,7 @@ def literal_replace(text: str, find: str, replace: str) -> str:
 
 def dry_run(description: str, find: str, replace: str) -> tuple[object, Sandbox]:
     """A dry run of bulk_descriptions over one repository, `demo/site`, with `description`."""
-    hub = build_sandbox(demo=False)
+    hub = build_sandbox(demo=False, clock=fixed_clock())
     hub.state.add_repository("demo", "site", description=description)
     outcome, _wire = attempt(
         hub, lambda client: bulk_descriptions(client, "demo", find=find, replace=replace, dry_run=True)
@@ -706,7 +706,7 @@ def test_find_and_replace_never_rearranges_text_it_does_not_replace() -> None:
 
 def test_a_second_find_and_replace_run_changes_nothing() -> None:
     """After applying 'ab' -> 'bab', a dry run of the same replacement finds nothing to change."""
-    hub = build_sandbox(demo=False)
+    hub = build_sandbox(demo=False, clock=fixed_clock())
     hub.state.add_repository("demo", "site", description="baab")
 
     async def twice(client: DockerHubClient) -> DescriptionReport:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -25,6 +26,7 @@ from dockerhub_mcp.sandbox import (
     serve,
 )
 from dockerhub_mcp.sandbox.server import make_server
+from helpers import fixed_clock
 
 pytestmark = pytest.mark.anyio
 
@@ -47,7 +49,7 @@ IMAGE_KEYS = {
 @pytest.fixture
 def sb() -> Sandbox:
     """A freshly seeded sandbox Hub."""
-    return build_sandbox(seed=0)
+    return build_sandbox(seed=0, clock=fixed_clock())
 
 
 @pytest.fixture
@@ -719,7 +721,7 @@ async def test_random_faults_repeat_exactly_for_the_same_seed() -> None:
     """`faults.random(rate, seed)` fails the same requests the same way every time."""
 
     async def run_once() -> list[int]:
-        sb = build_sandbox(seed=0)
+        sb = build_sandbox(seed=0, clock=fixed_clock())
         sb.faults.random(0.5, seed=7, kinds=("status", "rate_limit"))
         async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=sb.app), base_url=BASE) as client:
             return [(await client.get("/v2/namespaces/demo/repositories")).status_code for _ in range(20)]
@@ -803,9 +805,37 @@ def test_the_seed_is_the_same_for_the_same_seed_and_clock() -> None:
     assert snapshot(0) != snapshot(1)
 
 
+def test_the_seed_holds_the_same_data_on_every_day_of_the_year() -> None:
+    """Ages, digests, sizes and pulls are the same whatever the date; only `prod-YYYYMMDD` names follow it."""
+
+    def facts(at: float) -> list[tuple[str, str, float, float | None, str | None, int]]:
+        clock = Clock()
+        clock.freeze(at)
+        sb = build_sandbox(seed=0, clock=clock)
+        return sorted(
+            (
+                f"{ns}/{repo.name}",
+                "prod-*" if tag.name.startswith("prod-") else tag.name,
+                round(at - tag.pushed_at, 3),
+                None if tag.pulled_at is None else round(at - tag.pulled_at, 3),
+                tag.digest,
+                tag.images[0].size,
+            )
+            for ns, repos in sb.state.namespaces.items()
+            for repo in repos.values()
+            for tag in repo.tags.values()
+        )
+
+    start = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
+    # Every day of a year, each at another hour: the seed once drew more names on days that collided.
+    days = [start + day * 86400 + (day * 7 % 24) * 3600 for day in range(366)]
+    expected = facts(days[0])
+    assert [] == [datetime.fromtimestamp(at, UTC).isoformat() for at in days[1:] if facts(at) != expected]
+
+
 def test_the_seeded_hub_has_the_documented_repositories() -> None:
     """The demo data: six `demo` repositories and two in `acme`, with fixed tag counts and team ids."""
-    sb = build_sandbox()
+    sb = build_sandbox(clock=fixed_clock())
 
     assert {
         ("demo", "web"): 180, ("demo", "api"): 160, ("demo", "worker"): 40, ("demo", "docs"): 5,
@@ -818,7 +848,7 @@ def test_the_seeded_hub_has_the_documented_repositories() -> None:
 
 def test_an_empty_hub_has_only_the_demo_user() -> None:
     """`demo=False` leaves just the demo user and its PAT, for tests that build their own data."""
-    sb = build_sandbox(demo=False)
+    sb = build_sandbox(demo=False, clock=fixed_clock())
 
     assert ({"demo": {}}, ["demo"]) == (sb.state.namespaces, list(sb.state.users))
 
@@ -835,7 +865,7 @@ def test_serving_refuses_hosts_that_are_not_loopback(host: str) -> None:
 
 async def test_the_hub_serves_over_loopback_with_links_on_its_own_port() -> None:
     """Under uvicorn, `next` links carry 127.0.0.1:PORT and a `drop` fault really cuts the connection."""
-    sb = build_sandbox()
+    sb = build_sandbox(clock=fixed_clock())
     server, sock = make_server(sb.app, "127.0.0.1", 0, log_level="warning")
     port = sock.getsockname()[1]
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

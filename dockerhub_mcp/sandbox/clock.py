@@ -19,6 +19,11 @@ class Clock:
         self._offset = offset
         self._frozen: float | None = None
 
+    @classmethod
+    def starting_at(cls, at: float) -> Clock:
+        """A running clock that reads `at` (unix seconds) now: a fixed date, with time still passing."""
+        return cls(offset=at - time.time())
+
     def now(self) -> float:
         """Return the current sandbox time in unix seconds."""
         if self._frozen is not None:

@@ -1,7 +1,8 @@
 """Deterministic demo data: namespace `demo` (6 repositories) and organization `acme` (2, and 2 teams).
 
 Everything comes from `random.Random(seed)` and timestamps are ages before the build time, so the same
-seed gives the same Hub (names, digests, sizes, ages) on every run.
+seed gives the same Hub (digests, sizes, ages, pulls) on every run, whatever the date; only the names of
+`prod-YYYYMMDD` tags follow the calendar.
 """
 
 from __future__ import annotations
@@ -197,10 +198,19 @@ def _names(rng: random.Random, ages: list[float], at: float) -> list[str]:
     versions = iter(reversed(_versions(rng, kinds.count("semver"))))  # newest version on the newest slot
     names, used = list(fixed), set(fixed)
     for age, kind in zip(ages[len(fixed) :], kinds, strict=True):
-        day = datetime.fromtimestamp(at - age, UTC).strftime("%Y%m%d")
-        name = next(versions) if kind == "semver" else f"prod-{day}" if kind == "prod" else ""
-        while not name or name in used:
-            name = f"sha-{rng.getrandbits(28):07x}"
+        if kind == "semver":
+            name = next(versions)
+        elif kind == "prod":
+            # Two builds on one day get a suffix, never another draw: which days collide depends on the
+            # calendar, and a draw here would shift every later repository's data with the date.
+            day = datetime.fromtimestamp(at - age, UTC).strftime("%Y%m%d")
+            name = base = f"prod-{day}"
+            while name in used:
+                name = f"{base}-{sum(n.startswith(base) for n in used) + 1}"
+        else:
+            name = ""
+            while not name or name in used:
+                name = f"sha-{rng.getrandbits(28):07x}"
         names.append(name)
         used.add(name)
     return names
