@@ -22,14 +22,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from dockerhub_mcp.client import DockerHubClient
 from dockerhub_mcp.errors import DockerHubError, InvalidInputError
 from dockerhub_mcp.workflows import (
+    CleanupPlan,
     CleanupRules,
-    apply_cleanup,
+    apply_plan,
     audit_pushes,
     bulk_descriptions,
     no_progress,
     plan_cleanup,
+    read_plan_file,
+    write_plan_file,
 )
 from dockerhub_mcp.workflows import Progress as ProgressCallback
+from dockerhub_mcp.workflows.summaries import plan_markdown
 
 __all__ = ["add_commands", "run_command"]
 
@@ -74,14 +78,18 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     cleanup = commands.add_parser("cleanup", parents=[common], help="delete tags past a retention window")
     cleanup.add_argument("--repository", action="append", help="repository to clean (repeatable; default all)")
-    cleanup.add_argument("--older-than", type=duration_days, required=True, metavar="AGE", help="e.g. 90d")
-    cleanup.add_argument("--keep-latest", type=count, default=0, metavar="N", help="keep the N newest tags")
+    cleanup.add_argument("--older-than", type=duration_days, metavar="AGE", help="e.g. 90d (unless --plan)")
+    cleanup.add_argument("--keep-latest", type=count, metavar="N", help="keep the N newest tags")
     cleanup.add_argument("--keep", action="append", metavar="GLOB", help="tag glob to keep (default: latest)")
     cleanup.add_argument("--only-never-pulled", action="store_true", help="delete only tags never pulled")
     cleanup.add_argument("--unpulled-for", type=duration_days, metavar="AGE", help="keep tags pulled within AGE")
     cleanup.add_argument("--allow-protected", action="store_true", help="also delete DOCKERHUB_PROTECTED_TAGS")
     cleanup.add_argument("--apply", action="store_true", help="delete (default: only show the plan)")
     cleanup.add_argument("--report", type=Path, metavar="FILE", help="write each outcome to FILE as it happens")
+    cleanup.add_argument(
+        "--save-plan", type=Path, metavar="FILE", help="write the sealed plan to FILE and delete nothing"
+    )
+    cleanup.add_argument("--plan", type=Path, metavar="FILE", help="show, or with --apply apply, a saved plan")
 
     audit = commands.add_parser("audit", parents=[common], help="what was pushed recently")
     audit.add_argument("--since", type=duration_hours, default=24.0, metavar="AGE", help="window (default 24h)")
@@ -140,10 +148,12 @@ async def run_command(args: argparse.Namespace, client: DockerHubClient, out: Te
     """Run one scheduled-run command against `client`, printing to `out` (default: the current stdout)."""
     out = out if out is not None else sys.stdout
     namespace = args.namespace or client.settings.username
-    report = getattr(args, "report", None)
-    if report is not None and not (report.parent.is_dir() and (not report.exists() or report.is_file())):
-        print(f"dockerhub-mcp {args.command}: --report {str(report)!r} cannot be written", file=sys.stderr)
-        return EXIT_USAGE
+    for flag in ("report", "save_plan"):
+        path = getattr(args, flag, None)
+        if path is not None and not (path.parent.is_dir() and (not path.exists() or path.is_file())):
+            name = "--" + flag.replace("_", "-")
+            print(f"dockerhub-mcp {args.command}: {name} {str(path)!r} cannot be written", file=sys.stderr)
+            return EXIT_USAGE
     try:
         async with _progress_bar(sys.stderr) as progress:
             return await _COMMANDS[args.command](args, client, namespace, progress, out)
@@ -160,40 +170,65 @@ async def run_command(args: argparse.Namespace, client: DockerHubClient, out: Te
         return EXIT_FAILED
 
 
+_RULE_FLAGS = ("older_than", "keep_latest", "keep", "unpulled_for", "repository", "namespace")
+_SWITCHES = ("only_never_pulled", "allow_protected")
+
+
 async def _cleanup(
     args: argparse.Namespace, client: DockerHubClient, namespace: str, progress: ProgressCallback, out: TextIO
 ) -> int:
+    plan = await (_saved_plan(args, client) if args.plan is not None else _new_plan(args, client, namespace, progress))
+    if not args.apply:
+        note = f"Plan saved to {args.save_plan}" if args.save_plan else "Dry run"
+        _emit(plan, plan_markdown(plan) + f"\n\n{note}: nothing deleted (add --apply).", args.json, out)
+        return EXIT_FAILED if plan.failures else EXIT_OK
+    with _report_file(args.report) as record:
+        report = await apply_plan(client, plan, progress=progress, on_outcome=record)
+        record(report)
+    _emit(report, plan_markdown(plan) + "\n\n" + report.summary_markdown, args.json, out)
+    return EXIT_FAILED if plan.failures or report.totals["failed"] else EXIT_OK
+
+
+def _needs_plan_key(client: DockerHubClient, flag: str) -> None:
+    if client.settings.plan_key is None:
+        raise InvalidInputError(
+            f"{flag} needs DOCKERHUB_MCP_PLAN_KEY (the same secret where the plan is made and where it is applied)."
+        )
+
+
+async def _new_plan(
+    args: argparse.Namespace, client: DockerHubClient, namespace: str, progress: ProgressCallback
+) -> CleanupPlan:
+    if args.older_than is None:
+        raise InvalidInputError("--older-than is required (or --plan FILE, to use a saved plan).")
+    if args.save_plan is not None:
+        if args.apply:
+            raise InvalidInputError("--save-plan writes a plan to apply later with --plan FILE --apply; drop --apply.")
+        _needs_plan_key(client, "--save-plan")
     rules = CleanupRules(
         older_than_days=args.older_than,
-        keep_latest=args.keep_latest,
+        keep_latest=args.keep_latest or 0,
         keep=args.keep if args.keep is not None else ["latest"],
         only_never_pulled=args.only_never_pulled,
         unpulled_for_days=args.unpulled_for,
     )
     plan = await plan_cleanup(
-        client,
-        namespace,
-        rules,
-        repositories=args.repository,
-        allow_protected=args.allow_protected,
-        progress=progress,
+        client, namespace, rules, repositories=args.repository, allow_protected=args.allow_protected, progress=progress
     )
-    if not args.apply:
-        _emit(plan, plan.summary_markdown + "\n\nDry run: nothing deleted (add --apply).", args.json, out)
-        return EXIT_FAILED if plan.failures else EXIT_OK
-    with _report_file(args.report) as record:
-        report = await apply_cleanup(
-            client,
-            namespace,
-            plan.plan_id,
-            plan.items,
-            allow_protected=args.allow_protected,
-            progress=progress,
-            on_outcome=record,
-        )
-        record(report)
-    _emit(report, plan.summary_markdown + "\n\n" + report.summary_markdown, args.json, out)
-    return EXIT_FAILED if plan.failures or report.totals["failed"] else EXIT_OK
+    if args.save_plan is not None:
+        write_plan_file(args.save_plan, plan)
+    return plan
+
+
+async def _saved_plan(args: argparse.Namespace, client: DockerHubClient) -> CleanupPlan:
+    given = [f"--{name.replace('_', '-')}" for name in _RULE_FLAGS if getattr(args, name) is not None]
+    given += [f"--{name.replace('_', '-')}" for name in _SWITCHES if getattr(args, name)]
+    if args.save_plan is not None:
+        given.append("--save-plan")
+    if given:
+        raise InvalidInputError(f"A saved plan holds its own namespace and rules: drop {', '.join(given)}.")
+    _needs_plan_key(client, "--plan")
+    return read_plan_file(args.plan, client.settings, client.now())
 
 
 async def _audit(

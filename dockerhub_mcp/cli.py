@@ -9,7 +9,8 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 import anyio
 import httpx2
@@ -27,6 +28,7 @@ __all__ = ["main"]
 logger = logging.getLogger("dockerhub_mcp")
 
 SANDBOX_API_URL = "http://sandbox.hub.local"
+Clock = Callable[[], float]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -77,8 +79,8 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, httpx2.AsyncBaseTrans
     return Settings.from_env(os.environ, read_only=args.read_only), None
 
 
-async def _check(settings: Settings, transport: httpx2.AsyncBaseTransport | None) -> int:
-    async with DockerHubClient(settings, transport=transport) as client:
+async def _check(settings: Settings, transport: httpx2.AsyncBaseTransport | None, clock: Clock) -> int:
+    async with DockerHubClient(settings, transport=transport, clock=clock) as client:
         try:
             await client.check()
         except DockerHubError as exc:
@@ -98,17 +100,25 @@ def _serve_sandbox_hub(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _batch(args: argparse.Namespace, settings: Settings, transport: httpx2.AsyncBaseTransport | None) -> int:
-    async with DockerHubClient(settings, transport=transport) as client:
+async def _batch(
+    args: argparse.Namespace, settings: Settings, transport: httpx2.AsyncBaseTransport | None, clock: Clock
+) -> int:
+    async with DockerHubClient(settings, transport=transport, clock=clock) as client:
         return await run_command(args, client)
 
 
-def main(argv: Sequence[str] | None = None, *, transport: httpx2.AsyncBaseTransport | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    clock: Clock = time.time,
+) -> int:
     """Run the command line; returns the exit code.
 
     Args:
         argv: the arguments (default: `sys.argv[1:]`).
         transport: an HTTP transport to Hub instead of the network (tests pass the sandbox's).
+        clock: unix time source of the scheduled-run commands and --check (tests move it to expire plans).
     """
     args = _parser().parse_args(argv)
     _configure_logging(args.verbose)
@@ -121,9 +131,9 @@ def main(argv: Sequence[str] | None = None, *, transport: httpx2.AsyncBaseTransp
         return 2
     transport = transport or sandbox_transport
     if args.command in ("cleanup", "audit", "describe"):
-        return anyio.run(_batch, args, settings, transport)
+        return anyio.run(_batch, args, settings, transport, clock)
     if args.check:
-        return anyio.run(_check, settings, transport)
+        return anyio.run(_check, settings, transport, clock)
     return _serve(args, settings, transport)
 
 

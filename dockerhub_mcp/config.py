@@ -16,9 +16,21 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from dockerhub_mcp.errors import InvalidInputError
 from dockerhub_mcp.operations import check_glob, check_namespace
 
-__all__ = ["DEFAULT_API_URL", "ConfigError", "Settings", "is_loopback", "parse_bool", "parse_patterns"]
+__all__ = [
+    "DEFAULT_API_URL",
+    "DEFAULT_PLAN_TTL",
+    "ConfigError",
+    "Settings",
+    "is_loopback",
+    "parse_bool",
+    "parse_duration",
+    "parse_patterns",
+]
 
 DEFAULT_API_URL = "https://hub.docker.com"
+DEFAULT_PLAN_TTL = 24 * 3600.0
+MIN_PLAN_KEY = 16
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
@@ -52,17 +64,40 @@ def _token(env: Mapping[str, str]) -> str:
         raise ConfigError(f"DOCKERHUB_TOKEN_FILE cannot be read: {type(exc).__name__}.") from exc
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
+def parse_duration(name: str, value: str, *, default: float, low: float, high: float) -> float:
+    """A duration in seconds from `90`, `90s`, `30m`, `24h` or `7d`, between `low` and `high` seconds."""
+    raw = value.strip().lower()
     if not raw:
         return default
+    number, unit = (raw[:-1], raw[-1]) if raw[-1] in _UNITS else (raw, "s")
     try:
-        value = float(raw)
+        seconds = float(number) * _UNITS[unit]
     except ValueError:
-        value = -1.0
-    if not 0 < value <= 3600:
-        raise ConfigError(f"{name} must be a number of seconds between 0 and 3600 (got {raw!r}).")
-    return value
+        seconds = -1.0
+    if not low <= seconds <= high:
+        raise ConfigError(f"{name} must be from {_human(low)} to {_human(high)}, like 30s, 90m or 24h (got {value!r}).")
+    return seconds
+
+
+def _human(seconds: float) -> str:
+    for unit, size in (("days", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g} {unit}"
+    return f"{seconds:g} s"
+
+
+def _duration(env: Mapping[str, str], name: str, default: float, *, low: float, high: float) -> float:
+    return parse_duration(name, env.get(name, ""), default=default, low=low, high=high)
+
+
+def _plan_key(env: Mapping[str, str]) -> SecretStr | None:
+    key = env.get("DOCKERHUB_MCP_PLAN_KEY", "").strip()
+    if not key:
+        return None
+    if len(key) < MIN_PLAN_KEY:
+        # The length only: the value is a secret and is never echoed.
+        raise ConfigError(f"DOCKERHUB_MCP_PLAN_KEY must be at least {MIN_PLAN_KEY} characters (use a random value).")
+    return SecretStr(key)
 
 
 def is_loopback(host: str) -> bool:
@@ -100,6 +135,8 @@ class Settings(BaseModel):
     timeout: float = Field(default=30.0, gt=0)
     max_retry_wait: float = Field(default=60.0, ge=0)
     attempts: int = Field(default=4, ge=1, le=10)
+    plan_ttl: float = Field(default=DEFAULT_PLAN_TTL, gt=0)
+    plan_key: SecretStr | None = Field(default=None, repr=False)
 
     @field_validator("api_url")
     @classmethod
@@ -152,8 +189,10 @@ class Settings(BaseModel):
                 label=env.get("DOCKERHUB_LABEL", "").strip() or None,
                 read_only=read_only,
                 protected_tags=protected,
-                timeout=_seconds(env, "DOCKERHUB_TIMEOUT", 30.0),
-                max_retry_wait=_seconds(env, "DOCKERHUB_MAX_RETRY_WAIT", 60.0),
+                timeout=_duration(env, "DOCKERHUB_TIMEOUT", 30.0, low=0.001, high=3600),
+                max_retry_wait=_duration(env, "DOCKERHUB_MAX_RETRY_WAIT", 60.0, low=0.001, high=3600),
+                plan_ttl=_duration(env, "DOCKERHUB_PLAN_TTL", DEFAULT_PLAN_TTL, low=60, high=30 * 86400),
+                plan_key=_plan_key(env),
             )
         except ValueError as exc:
             raise ConfigError(

@@ -6,10 +6,10 @@ object or an array, `status` or `tag_status`, a tag-level `digest` that old imag
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Generic, TypeVar
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
 
 __all__ = [
     "Connection",
@@ -28,9 +28,27 @@ __all__ = [
     "TagPage",
     "TagSummary",
     "TeamAccess",
+    "Timestamp",
+    "WireTime",
 ]
 
 T = TypeVar("T")
+
+
+def _utc(value: datetime) -> datetime:
+    # A timestamp without an offset is UTC, as Hub means it: comparing naive and aware times raises.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+WireTime = Annotated[datetime, AfterValidator(_utc)]
+"""A timestamp read from Hub: always timezone-aware (naive ones are taken as UTC)."""
+
+Timestamp = Annotated[
+    WireTime,
+    PlainSerializer(lambda value: value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+"""A timestamp in a result: UTC to the second, e.g. `2026-12-01T09:30:00Z` (Hub's microseconds are noise)."""
 
 
 class _Wire(BaseModel):
@@ -58,8 +76,8 @@ class HubRepository(_Wire):
     status_description: str | None = None
     star_count: int = 0
     pull_count: int = 0
-    last_updated: datetime | None = None
-    date_registered: datetime | None = None
+    last_updated: WireTime | None = None
+    date_registered: WireTime | None = None
     repository_type: str | None = None
 
 
@@ -72,8 +90,14 @@ class HubImage(_Wire):
     digest: str | None = None
     size: int | None = None
     status: str | None = None
-    last_pushed: datetime | None = None
-    last_pulled: datetime | None = None
+    last_pushed: WireTime | None = None
+    last_pulled: WireTime | None = None
+
+    @property
+    def platform(self) -> str:
+        """`os/architecture[/variant]`, e.g. `linux/arm64/v8`."""
+        platform = f"{self.os or 'unknown'}/{self.architecture or 'unknown'}"
+        return f"{platform}/{self.variant}" if self.variant else platform
 
 
 class HubTag(_Wire):
@@ -84,10 +108,10 @@ class HubTag(_Wire):
     full_size: int | None = None
     status: str | None = None
     tag_status: str | None = None
-    last_updated: datetime | None = None
+    last_updated: WireTime | None = None
     last_updater_username: str | None = None
-    tag_last_pushed: datetime | None = None
-    tag_last_pulled: datetime | None = None
+    tag_last_pushed: WireTime | None = None
+    tag_last_pulled: WireTime | None = None
     images: list[HubImage] = Field(default_factory=list)
 
     @field_validator("images", mode="before")
@@ -118,19 +142,12 @@ class HubTag(_Wire):
     @property
     def architectures(self) -> list[str]:
         """Distinct platforms of the tag's images, e.g. `linux/amd64`."""
-        seen: list[str] = []
-        for image in self.images:
-            if not image.architecture or image.architecture == "unknown":
-                continue
-            platform = f"{image.os or 'unknown'}/{image.architecture}"
-            if image.variant:
-                platform += f"/{image.variant}"
-            if platform not in seen:
-                seen.append(platform)
-        return seen
+        known = (image.platform for image in self.images if image.architecture not in (None, "unknown"))
+        return list(dict.fromkeys(known))
 
 
-# Results: trimmed and typed; every field is paid for in the model's context twice.
+# Results: trimmed and typed; every field is paid for in the model's context. Optional fields default to
+# None and are left out of a result when empty (results are dumped without nulls).
 
 
 def _drop_field_titles(schema: dict[str, Any]) -> None:
@@ -149,9 +166,9 @@ class RepositorySummary(Result):
     """A repository in a list."""
 
     name: str
-    description: str | None
+    description: str | None = None
     is_private: bool
-    last_updated: datetime | None
+    last_updated: Timestamp | None = None
     pull_count: int
     star_count: int
 
@@ -160,7 +177,7 @@ class RepositorySummary(Result):
         """Trim a wire repository."""
         return cls(
             name=repo.name,
-            description=repo.description,
+            description=repo.description or None,
             is_private=repo.is_private,
             last_updated=repo.last_updated,
             pull_count=repo.pull_count,
@@ -174,7 +191,7 @@ class RepositoryPage(Result):
     namespace: str
     count: int
     page: int
-    next_page: int | None
+    next_page: int | None = None
     repositories: list[RepositorySummary]
 
 
@@ -182,16 +199,16 @@ class RepositoryDetails(RepositorySummary):
     """A repository with its full description."""
 
     namespace: str
-    full_description: str | None
-    date_registered: datetime | None
-    status: str | None
+    full_description: str | None = None
+    date_registered: Timestamp | None = None
+    status: str | None = None
 
     @classmethod
     def from_wire(cls, repo: HubRepository) -> RepositoryDetails:
         """Trim a wire repository."""
         return cls(
             namespace=repo.namespace,
-            full_description=repo.full_description,
+            full_description=repo.full_description or None,
             date_registered=repo.date_registered,
             status=repo.status_description,
             **RepositorySummary.from_wire(repo).model_dump(),
@@ -202,12 +219,11 @@ class TagSummary(Result):
     """A tag in a list."""
 
     name: str
-    digest: str | None
-    last_pushed: datetime | None
-    last_pulled: datetime | None
-    full_size: int | None
-    status: str | None
-    architectures: list[str]
+    digest: str | None = None
+    last_pushed: Timestamp | None = None
+    last_pulled: Timestamp | None = None
+    size: int | None = None
+    platforms: list[str]
 
     @classmethod
     def from_wire(cls, tag: HubTag) -> TagSummary:
@@ -217,9 +233,8 @@ class TagSummary(Result):
             digest=tag.effective_digest,
             last_pushed=tag.pushed_at,
             last_pulled=tag.tag_last_pulled,
-            full_size=tag.full_size,
-            status=tag.effective_status,
-            architectures=tag.architectures,
+            size=tag.full_size,
+            platforms=tag.architectures,
         )
 
 
@@ -230,20 +245,18 @@ class TagPage(Result):
     repository: str
     count: int
     page: int
-    next_page: int | None
+    next_page: int | None = None
     tags: list[TagSummary]
 
 
 class ImageDetails(Result):
     """One platform image of a tag."""
 
-    architecture: str | None
-    os: str | None
-    variant: str | None
-    digest: str | None
-    size: int | None
-    last_pushed: datetime | None
-    last_pulled: datetime | None
+    platform: str
+    digest: str | None = None
+    size: int | None = None
+    last_pushed: Timestamp | None = None
+    last_pulled: Timestamp | None = None
 
 
 class TagDetails(TagSummary):
@@ -251,7 +264,8 @@ class TagDetails(TagSummary):
 
     namespace: str
     repository: str
-    last_updater_username: str | None
+    status: str | None = None
+    pushed_by: str | None = None
     images: list[ImageDetails]
 
     @classmethod
@@ -260,18 +274,17 @@ class TagDetails(TagSummary):
         return cls(
             namespace=namespace,
             repository=repository,
-            last_updater_username=tag.last_updater_username,
+            status=tag.effective_status,
+            pushed_by=tag.last_updater_username,
             images=[
                 ImageDetails(
-                    architecture=i.architecture,
-                    os=i.os,
-                    variant=i.variant,
-                    digest=i.digest,
-                    size=i.size,
-                    last_pushed=i.last_pushed,
-                    last_pulled=i.last_pulled,
+                    platform=image.platform,
+                    digest=image.digest,
+                    size=image.size,
+                    last_pushed=image.last_pushed,
+                    last_pulled=image.last_pulled,
                 )
-                for i in tag.images
+                for image in tag.images
             ],
             **TagSummary.from_wire(tag).model_dump(),
         )
@@ -308,7 +321,7 @@ class Connection(Result):
     """Who this server is connected as; never the token."""
 
     username: str
-    label: str | None
+    label: str | None = None
     api_url: str
     read_only: bool
     sandbox: bool

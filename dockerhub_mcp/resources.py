@@ -1,4 +1,5 @@
-"""Resource templates: a namespace's summary and a repository's details, as JSON."""
+"""Resource templates, as compact JSON: a namespace's summary, a repository's details, and the cleanup plans
+this server keeps (a plan's summary and repository list, each repository's tags, the outcomes of its apply)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pydantic import BaseModel
 from dockerhub_mcp.errors import DockerHubError, InvalidInputError, NotFoundError
 from dockerhub_mcp.models import RepositoryDetails, RepositorySummary
 from dockerhub_mcp.tools import AppState
+from dockerhub_mcp.workflows.summaries import plan_index, repository_page
 
 __all__ = ["NAMESPACE_LIMIT", "NamespaceSummary", "register_resources"]
 
@@ -65,7 +67,7 @@ def register_resources(mcp: MCPServer[AppState]) -> None:
             repositories=repositories,
             truncated=page.count > len(repositories),
         )
-        return summary.model_dump_json(indent=1)
+        return summary.model_dump_json(exclude_none=True)
 
     @mcp.resource(
         "dockerhub://namespaces/{namespace}/repositories/{repository}",
@@ -78,4 +80,48 @@ def register_resources(mcp: MCPServer[AppState]) -> None:
         state = ctx.request_context.lifespan_context
         with _resource_errors(f"dockerhub://namespaces/{namespace}/repositories/{repository}"):
             repo = await state.client.get_repository(namespace, repository)
-        return RepositoryDetails.from_wire(repo).model_dump_json(indent=1)
+        return RepositoryDetails.from_wire(repo).model_dump_json(exclude_none=True)
+
+    @mcp.resource(
+        "dockerhub://plans/{plan_id}",
+        name="cleanup_plan",
+        title="Tag cleanup plan",
+        description="A cleanup plan this server made: its summary and every repository it covers.",
+        mime_type="application/json",
+    )
+    async def cleanup_plan(plan_id: str, ctx: Context[AppState]) -> str:
+        state = ctx.request_context.lifespan_context
+        with _resource_errors(f"dockerhub://plans/{plan_id}"):
+            plan = state.plans.get(plan_id, state.settings, state.client.now())
+        return plan_index(plan).model_dump_json(exclude_none=True)
+
+    @mcp.resource(
+        "dockerhub://plans/{plan_id}/repositories/{repository}",
+        name="cleanup_plan_repository",
+        title="Tag cleanup plan: one repository",
+        description="One repository of a cleanup plan: every tag to delete, and every tag kept with its reason.",
+        mime_type="application/json",
+    )
+    async def cleanup_plan_repository(plan_id: str, repository: str, ctx: Context[AppState]) -> str:
+        state = ctx.request_context.lifespan_context
+        uri = f"dockerhub://plans/{plan_id}/repositories/{repository}"
+        with _resource_errors(uri):
+            plan = state.plans.get(plan_id, state.settings, state.client.now())
+            found = plan.repository(repository)
+            if found is None:
+                raise NotFoundError(f"Plan {plan_id[:12]}… does not cover repository {repository!r}.")
+        return repository_page(plan, found).model_dump_json(exclude_none=True)
+
+    @mcp.resource(
+        "dockerhub://plans/{plan_id}/outcomes",
+        name="cleanup_plan_outcomes",
+        title="Tag cleanup outcomes",
+        description="Every outcome of the last apply of a cleanup plan.",
+        mime_type="application/json",
+    )
+    async def cleanup_plan_outcomes(plan_id: str, ctx: Context[AppState]) -> str:
+        state = ctx.request_context.lifespan_context
+        found = state.plans.outcomes(plan_id)
+        if found is None:
+            raise ResourceNotFoundError(f"dockerhub://plans/{plan_id}/outcomes: the plan was not applied here.")
+        return found

@@ -96,11 +96,7 @@ async def plan_and_apply(
         if between is not None:
             await between("plan")
         start = time.perf_counter()
-        report = structured(
-            await client.call_tool(
-                "apply_tag_cleanup", {"plan_id": plan["plan_id"], "items": plan["items"], "confirm": True}
-            )
-        )
+        report = structured(await client.call_tool("apply_tag_cleanup", {"plan_id": plan["plan_id"], "confirm": True}))
         seconds["apply"] = time.perf_counter() - start
         sent["apply"] = len(sandbox.requests) - sent["plan"]
     if between is not None:
@@ -136,9 +132,10 @@ async def main() -> None:
     mb = 1024 * 1024
     print(f"namespace: {REPOSITORIES} repositories, {tags} tags (built in {build_seconds:.2f} s)")
     print(
-        f"plan: {seconds['plan']:.2f} s, {plan['tags']} tags to delete (expected {EXPECTED_ITEMS}), {plan['bytes']} B"
+        f"plan: {seconds['plan']:.2f} s, {plan['totals']['tags']} tags to delete (expected {EXPECTED_ITEMS}), "
+        f"{plan['totals']['bytes']} B"
     )
-    print(f"plan: {sent['plan']} requests; structured result {sent['plan_result_bytes'] / mb:.1f} MiB of JSON")
+    print(f"plan: {sent['plan']} requests; structured result {sent['plan_result_bytes'] / 1024:.1f} KiB of JSON")
     print(f"apply: {seconds['apply']:.2f} s, {sent['apply']} requests, totals {report['totals']}")
     print(f"apply: {report['totals']['deleted'] / seconds['apply']:.0f} tags deleted per second")
     print(f"tags left: {left} (expected {tags - EXPECTED_ITEMS})")

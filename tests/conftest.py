@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 
-import anyio
-import anyio.lowlevel
 import httpx2
 import pytest
 import stamina
@@ -14,7 +12,7 @@ from mcp import Client
 
 from dockerhub_mcp.sandbox import Sandbox, build_sandbox
 from dockerhub_mcp.server import build_server
-from helpers import fixed_clock, make_settings
+from helpers import clock_sleep, fixed_clock, make_settings
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -34,16 +32,6 @@ def anyio_backend() -> str:
 def sandbox() -> Sandbox:
     """A freshly seeded sandbox Hub whose clock starts at the tests' fixed date and runs from there."""
     return build_sandbox(seed=0, clock=fixed_clock())
-
-
-def clock_sleep(sandbox: Sandbox) -> Callable[[float], Awaitable[None]]:
-    """A sleep that moves the sandbox's clock (which the client shares) instead of waiting."""
-
-    async def sleep(seconds: float) -> None:
-        sandbox.clock.advance(seconds)
-        await anyio.lowlevel.checkpoint()
-
-    return sleep
 
 
 @pytest.fixture

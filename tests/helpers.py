@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import httpx2
+from mcp import Client
 from mcp.types import CallToolResult
 
 from dockerhub_mcp.config import Settings
-from dockerhub_mcp.sandbox import SANDBOX_TOKEN, SANDBOX_USERNAME, Clock
+from dockerhub_mcp.sandbox import SANDBOX_TOKEN, SANDBOX_USERNAME, Clock, Sandbox
 
 SANDBOX_URL = "http://hub.sandbox.test"
 # A bare MCP initialize request, for probing the HTTP transport below the client.
@@ -40,6 +44,16 @@ def fixed_clock() -> Clock:
     return Clock.starting_at(TEST_NOW)
 
 
+def clock_sleep(sandbox: Sandbox) -> Callable[[float], Awaitable[None]]:
+    """A sleep that moves the sandbox's clock (which the client shares) instead of waiting."""
+
+    async def sleep(seconds: float) -> None:
+        sandbox.clock.advance(seconds)
+        await anyio.lowlevel.checkpoint()
+
+    return sleep
+
+
 def make_settings(**overrides: object) -> Settings:
     """Settings for the sandbox's demo account."""
     values: dict[str, object] = {
@@ -58,6 +72,23 @@ def structured(result: CallToolResult) -> dict[str, Any]:
     content: dict[str, Any] | None = result.structured_content
     assert content is not None
     return content
+
+
+async def read_json(client: Client, uri: str) -> dict[str, Any]:
+    """A JSON resource's content."""
+    (content,) = (await client.read_resource(uri)).contents
+    data: dict[str, Any] = json.loads(getattr(content, "text", ""))
+    return data
+
+
+async def planned_tags(client: Client, plan: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every (repository, tag) a plan deletes, read from its resources, in plan order."""
+    index = await read_json(client, plan["plan_uri"])
+    found: list[tuple[str, str]] = []
+    for entry in index["repositories"]:
+        part = await read_json(client, entry["uri"])
+        found += [(part["repository"], t["tag"]) for t in part["delete"]]
+    return found
 
 
 def error_text(result: CallToolResult) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -62,30 +63,28 @@ async def test_tags_just_inside_the_window_are_listed_and_just_outside_are_not(
         "namespace": "demo",
         "since": stamp(24 * HOUR),
         "until": stamp(0),
-        "repositories": [
+        "totals": {"repositories": 1, "tags": 2},
+        "tags": [
             {
                 "repository": "app",
-                "last_updated": stamp(MINUTE),
-                "tags": [
-                    {
-                        "name": "fresh",
-                        "digest": digest("a"),
-                        "pushed_at": stamp(MINUTE),
-                        "pushed_by": "alice",
-                        "architectures": ["linux/amd64", "linux/arm64"],
-                    },
-                    {
-                        "name": "inside",
-                        "digest": digest("b"),
-                        "pushed_at": stamp(24 * HOUR - 1),
-                        "pushed_by": "bob",
-                        "architectures": ["linux/amd64"],
-                    },
-                ],
-                "error": None,
-            }
+                "tag": "fresh",
+                "digest": digest("a"),
+                "pushed_at": stamp(MINUTE),
+                "pushed_by": "alice",
+                "platforms": ["linux/amd64", "linux/arm64"],
+            },
+            {
+                "repository": "app",
+                "tag": "inside",
+                "digest": digest("b"),
+                "pushed_at": stamp(24 * HOUR - 1),
+                "pushed_by": "bob",
+                "platforms": ["linux/amd64"],
+            },
         ],
-        "tags": 2,
+        "truncated": False,
+        "repositories": [{"repository": "app", "tags": 2, "last_pushed": stamp(MINUTE)}],
+        "errors": [],
         "summary_markdown": (
             "**Pushes to `demo` in the last 24 h**: 2 tags in 1 repositories.\n"
             "\n"
@@ -106,13 +105,13 @@ async def test_the_window_follows_since_hours(client: Client, sandbox: Sandbox) 
     short = structured(await client.call_tool("audit_recent_pushes", {"since_hours": 2}))
     long = structured(await client.call_tool("audit_recent_pushes", {"since_hours": 24}))
 
-    assert (stamp(2 * HOUR), ["one-hour"]) == (short["since"], [t["name"] for t in short["repositories"][0]["tags"]])
-    assert ["one-hour", "three-hours"] == [t["name"] for t in long["repositories"][0]["tags"]]
+    assert (stamp(2 * HOUR), ["one-hour"]) == (short["since"], [t["tag"] for t in short["tags"]])
+    assert ["one-hour", "three-hours"] == [t["tag"] for t in long["tags"]]
     assert short["summary_markdown"].startswith("**Pushes to `demo` in the last 2 h**: 1 tags in 1 repositories.")
 
 
-async def test_repositories_and_their_tags_come_newest_first(client: Client, sandbox: Sandbox) -> None:
-    """Repositories by latest push, tags by push time, whatever their names or creation order."""
+async def test_repositories_and_tags_come_newest_first(client: Client, sandbox: Sandbox) -> None:
+    """Repositories by latest push, tags by push time across repositories, whatever the names or order."""
     for name in ("alpha", "bravo", "charlie"):
         sandbox.state.add_repository("demo", name, registered_at=LONG_AGO)
     add_tags(sandbox, "alpha", {"a-mid": 5 * HOUR, "a-new": 3 * HOUR, "a-old": 9 * HOUR})
@@ -121,12 +120,11 @@ async def test_repositories_and_their_tags_come_newest_first(client: Client, san
 
     result = structured(await client.call_tool("audit_recent_pushes", {"namespace": "demo"}))
 
-    assert [
-        ("bravo", ["b-new", "b-old"]),
-        ("charlie", ["c-only"]),
-        ("alpha", ["a-new", "a-mid", "a-old"]),
-    ] == [(r["repository"], [t["name"] for t in r["tags"]]) for r in result["repositories"]]
-    assert 6 == result["tags"]
+    assert [("bravo", 2), ("charlie", 1), ("alpha", 3)] == [
+        (r["repository"], r["tags"]) for r in result["repositories"]
+    ]
+    assert ["b-new", "c-only", "a-new", "a-mid", "a-old", "b-old"] == [t["tag"] for t in result["tags"]]
+    assert {"repositories": 3, "tags": 6} == result["totals"]
 
 
 async def test_reading_stops_at_the_first_tags_page_that_passes_the_window(client: Client, sandbox: Sandbox) -> None:
@@ -137,8 +135,8 @@ async def test_reading_stops_at_the_first_tags_page_that_passes_the_window(clien
 
     result = structured(await client.call_tool("audit_recent_pushes", {}))
 
-    assert [("big", ["new-1", "new-2", "new-3"])] == [
-        (r["repository"], [t["name"] for t in r["tags"]]) for r in result["repositories"]
+    assert [("big", "new-1"), ("big", "new-2"), ("big", "new-3")] == [
+        (t["repository"], t["tag"]) for t in result["tags"]
     ]
     assert [("/v2/namespaces/demo/repositories", "1"), ("/v2/namespaces/demo/repositories/big/tags", "1")] == [
         (r.path, r.query["page"]) for r in sandbox.api_requests()
@@ -152,9 +150,10 @@ async def test_a_window_that_spans_a_whole_page_reads_on_to_the_next(client: Cli
     add_tags(sandbox, "busy", {f"t-{i:03d}": (i + 1) * MINUTE for i in range(150)})
     add_tags(sandbox, "busy", {f"old-{i:03d}": 3 * DAY + i * MINUTE for i in range(100)})
 
-    result = structured(await client.call_tool("audit_recent_pushes", {}))
+    result = structured(await client.call_tool("audit_recent_pushes", {"limit": 100}))
 
-    assert [f"t-{i:03d}" for i in range(150)] == [t["name"] for t in result["repositories"][0]["tags"]]
+    assert {"repositories": 1, "tags": 150} == result["totals"]
+    assert ([f"t-{i:03d}" for i in range(100)], True) == ([t["tag"] for t in result["tags"]], result["truncated"])
     assert ["1", "2"] == [
         r.query["page"] for r in sandbox.api_requests(path_prefix="/v2/namespaces/demo/repositories/")
     ]
@@ -173,10 +172,10 @@ async def test_a_repository_whose_tags_cannot_be_read_shows_an_error_while_the_o
 
     result = structured(await client.call_tool("audit_recent_pushes", {}))
 
-    rows = [(r["repository"], [t["name"] for t in r["tags"]], r["error"] is not None) for r in result["repositories"]]
-    assert [("web", ["v1"], False), ("api", ["v2"], False), ("broken", [], True)] == rows
-    assert "500" in result["repositories"][2]["error"]
-    assert 2 == result["tags"]
+    assert [("web", "v1"), ("api", "v2")] == [(t["repository"], t["tag"]) for t in result["tags"]]
+    assert ["broken"] == [e["repository"] for e in result["errors"]]
+    assert "500" in result["errors"][0]["reason"]
+    assert {"repositories": 2, "tags": 2} == result["totals"]
     assert result["summary_markdown"].endswith("\n\nCould not read: broken.")
 
 
@@ -209,17 +208,54 @@ async def test_the_audit_only_reads(client: Client, sandbox: Sandbox) -> None:
     assert {"GET"} == {r.method for r in sandbox.api_requests()}
 
 
-async def test_the_summary_lists_30_tags_and_counts_the_rest(client: Client, sandbox: Sandbox) -> None:
-    """A busy day's summary stays ticket-sized: 30 rows and a line naming how many more are in the result."""
+async def test_the_summary_lists_at_most_20_tags_and_counts_the_rest(client: Client, sandbox: Sandbox) -> None:
+    """A busy day's summary stays ticket-sized: 20 rows and a line naming how many more there are."""
     sandbox.state.add_repository("demo", "app", registered_at=LONG_AGO)
     add_tags(sandbox, "app", {f"t-{i:02d}": (i + 1) * 10 * MINUTE for i in range(34)})
 
     result = structured(await client.call_tool("audit_recent_pushes", {}))
 
     lines = result["summary_markdown"].splitlines()
-    assert 34 == len(result["repositories"][0]["tags"])
-    assert 30 == len([line for line in lines if line.startswith("| app:")])
-    assert "… and 4 more tags (see `repositories`)." == lines[-1]
+    assert (34, 34, False) == (result["totals"]["tags"], len(result["tags"]), result["truncated"])
+    assert 20 == len([line for line in lines if line.startswith("| app:")])
+    assert "… and 14 more tags." == lines[-1]
+
+
+async def test_limit_lists_the_newest_tags_and_says_the_rest_were_left_out(client: Client, sandbox: Sandbox) -> None:
+    """`limit` caps the tags listed in full (newest first); totals still count the whole window."""
+    sandbox.state.add_repository("demo", "app", registered_at=LONG_AGO)
+    add_tags(sandbox, "app", {f"t-{i:02d}": (i + 1) * 10 * MINUTE for i in range(34)})
+
+    result = structured(await client.call_tool("audit_recent_pushes", {"limit": 5}))
+
+    assert ["t-00", "t-01", "t-02", "t-03", "t-04"] == [t["tag"] for t in result["tags"]]
+    assert ({"repositories": 1, "tags": 34}, True) == (result["totals"], result["truncated"])
+    assert "… and 29 more tags." == result["summary_markdown"].splitlines()[-1]
+
+
+async def test_a_very_busy_window_stays_under_32_kb(client: Client, sandbox: Sandbox) -> None:
+    """5,000 pushes over 200 repositories in a day: the whole result, at the largest limit, is under 32 KB."""
+    for r in range(200):
+        sandbox.state.add_repository("demo", f"service-{r:03d}", registered_at=LONG_AGO)
+        for i in range(25):
+            sandbox.state.add_tag(
+                "demo",
+                f"service-{r:03d}",
+                f"build-{i:02d}",
+                pushed_at=T0 - (r * 25 + i + 1) * 10,
+                archs=["amd64", "arm64"],
+            )
+
+    result = await client.call_tool("audit_recent_pushes", {"limit": 100})
+
+    content = structured(result)
+    wire = json.dumps(result.model_dump(mode="json", by_alias=True, exclude_none=True), separators=(",", ":"))
+    assert len(wire.encode()) < 32 * 1024
+    assert ({"repositories": 200, "tags": 5000}, 100, True) == (
+        content["totals"],
+        len(content["tags"]),
+        content["truncated"],
+    )
 
 
 async def test_progress_counts_the_repositories_read(client: Client, sandbox: Sandbox) -> None:

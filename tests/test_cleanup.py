@@ -2,10 +2,13 @@
 
 The sandbox's clock is frozen at `T0` and the seeded data is built relative to it, so every result is exact.
 The repository `demo/fixture` holds tags at hand-picked ages; expectations about it are written out by hand.
+Plans stay on the server: a tool result is a bounded summary, the whole plan is read from its resources.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
@@ -14,14 +17,13 @@ from typing import Any
 
 import httpx2
 import pytest
-from mcp import Client
+from mcp import Client, MCPError
 from mcp.client import ClientRequestContext
 from mcp.types import ElicitRequestParams, ElicitResult, ErrorData
 
 from dockerhub_mcp.sandbox import Clock, Fault, Sandbox, build_sandbox
 from dockerhub_mcp.server import build_server
-from dockerhub_mcp.workflows import PlanItem, plan_id_of
-from helpers import error_text, make_settings, structured
+from helpers import clock_sleep, error_text, make_settings, planned_tags, read_json, structured
 
 pytestmark = pytest.mark.anyio
 
@@ -29,7 +31,7 @@ Connect = Callable[..., AbstractAsyncContextManager[Client]]
 
 T0 = datetime(2025, 6, 1, tzinfo=UTC).timestamp()  # the sandbox's frozen "now": 2025-06-01T00:00:00Z
 DAY = 86400.0
-PLAN_ID = re.compile(r"sha256:[0-9a-f]{32}")
+PLAN_ID = re.compile(r"[0-9a-f]{64}")
 
 
 def digest(char: str) -> str:
@@ -91,7 +93,10 @@ def open_client(
 ) -> Client:
     """An in-memory client on a server over `sandbox`; with `prompter` the host declares elicitation."""
     server = build_server(
-        make_settings(**overrides), transport=httpx2.ASGITransport(app=sandbox.app), clock=sandbox.clock.now
+        make_settings(**overrides),
+        transport=httpx2.ASGITransport(app=sandbox.app),
+        clock=sandbox.clock.now,
+        sleep=clock_sleep(sandbox),
     )
     return Client(server, mode=mode, elicitation_callback=prompter)
 
@@ -146,20 +151,29 @@ FIXTURE_DELETES = ["V2", "alias", "never", "prod", "stale"]
 
 
 async def plan_fixture(client: Client, **changes: Any) -> dict[str, Any]:
-    """Plan the fixture repository with FIXTURE_RULES (updated by `changes`)."""
+    """Plan the fixture repository with FIXTURE_RULES (updated by `changes`); the tool's summary."""
     return structured(await client.call_tool("plan_tag_cleanup", {**FIXTURE_RULES, **changes}))
 
 
 async def apply(client: Client, plan: dict[str, Any], **arguments: Any) -> dict[str, Any]:
-    """Apply `plan` with its items unchanged and `arguments` (e.g. confirm=True); the report."""
-    return structured(
-        await client.call_tool("apply_tag_cleanup", {"plan_id": plan["plan_id"], "items": plan["items"], **arguments})
-    )
+    """Apply `plan` by its id with `arguments` (e.g. confirm=True); the tool's summary."""
+    return structured(await client.call_tool("apply_tag_cleanup", {"plan_id": plan["plan_id"], **arguments}))
 
 
-def deleted_outcomes(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The outcomes of applying `items` when every one of them is deleted."""
-    return [{"repository": i["repository"], "tag": i["tag"], "outcome": "deleted", "reason": None} for i in items]
+async def outcomes(client: Client, report: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Every (repository, tag, outcome) of an apply, from its outcomes resource, sorted."""
+    data = await read_json(client, report["outcomes_uri"])
+    return sorted((o["repository"], o["tag"], o["outcome"]) for o in data["outcomes"])
+
+
+def totals(**counts: int) -> dict[str, int]:
+    """Outcome totals: zero unless given."""
+    return {k: counts.get(k, 0) for k in ("deleted", "skipped_changed", "skipped_protected", "already_gone", "failed")}
+
+
+def size_of(result: Any) -> int:
+    """Bytes of a whole tool result as it goes on the wire (compact JSON)."""
+    return len(json.dumps(result.model_dump(mode="json", by_alias=True, exclude_none=True), separators=(",", ":")))
 
 
 # -- planning ------------------------------------------------------------------------------------------
@@ -168,12 +182,15 @@ def deleted_outcomes(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 async def test_a_plan_keeps_exactly_what_the_rules_say(client: Client) -> None:
     """Protected globs, keep_latest by push time, the age window, recent pulls and digest-less tags keep tags."""
     plan = await plan_fixture(client)
-
     plan_id = plan.pop("plan_id")
+    markdown = plan.pop("summary_markdown")
+
     assert PLAN_ID.fullmatch(plan_id)
     assert {
+        "plan_uri": f"dockerhub://plans/{plan_id}",
         "namespace": "demo",
         "as_of": "2025-06-01T00:00:00Z",
+        "expires_at": "2025-06-02T00:00:00Z",
         "rules": {
             "older_than_days": 30,
             "keep_latest": 2,
@@ -181,79 +198,83 @@ async def test_a_plan_keeps_exactly_what_the_rules_say(client: Client) -> None:
             "only_never_pulled": False,
             "unpulled_for_days": 7,
         },
-        "repositories": [
-            {
-                "repository": "fixture",
-                "delete": [
-                    {
-                        "name": "V2",
-                        "digest": digest("a"),
-                        "last_pushed": "2025-01-02T00:00:00Z",
-                        "last_pulled": None,
-                        "size": 10_000,
-                    },
-                    {
-                        "name": "alias",
-                        "digest": digest("2"),
-                        "last_pushed": "2024-08-05T00:00:00Z",
-                        "last_pulled": None,
-                        "size": 2_000,
-                    },
-                    {
-                        "name": "never",
-                        "digest": digest("9"),
-                        "last_pushed": "2025-02-01T00:00:00Z",
-                        "last_pulled": None,
-                        "size": 9_000,
-                    },
-                    {
-                        "name": "prod",
-                        "digest": digest("b"),
-                        "last_pushed": "2024-12-23T00:00:00Z",
-                        "last_pulled": None,
-                        "size": 11_000,
-                    },
-                    {
-                        "name": "stale",
-                        "digest": digest("8"),
-                        "last_pushed": "2025-03-03T00:00:00Z",
-                        "last_pulled": "2025-04-02T00:00:00Z",
-                        "size": 8_000,
-                    },
-                ],
-                "kept": {
-                    "protected": ["latest", "prod-2024", "v1.0"],
-                    # By push time; by name, build-8 would sort between the two.
-                    "keep_latest": ["build-10", "build-9"],
-                    "too_recent": ["build-8"],
-                    "pulled_recently": ["hotfix"],
-                    "no_digest": ["legacy"],
-                },
-                # `alias` shares its image with the kept `v1.0`: deleting it frees nothing.
-                "bytes": 10_000 + 9_000 + 11_000 + 8_000,
-            }
+        "allow_protected": False,
+        # `alias` shares its image with the kept `v1.0`: deleting it frees nothing.
+        "totals": {"tags": 5, "bytes": 10_000 + 9_000 + 11_000 + 8_000, "repositories": 1},
+        "kept": {"keep_latest": 2, "no_digest": 1, "protected": 3, "pulled_recently": 1, "too_recent": 1},
+        "repositories": [{"repository": "fixture", "tags": 5, "bytes": 38_000}],
+        "sample": [
+            {"repository": "fixture", "tag": "stale", "pushed": "2025-03-03T00:00:00Z", "size": 8_000},
+            {"repository": "fixture", "tag": "never", "pushed": "2025-02-01T00:00:00Z", "size": 9_000},
+            {"repository": "fixture", "tag": "V2", "pushed": "2025-01-02T00:00:00Z", "size": 10_000},
+            {"repository": "fixture", "tag": "prod", "pushed": "2024-12-23T00:00:00Z", "size": 11_000},
+            {"repository": "fixture", "tag": "alias", "pushed": "2024-08-05T00:00:00Z", "size": 2_000},
         ],
         "failures": [],
-        "items": [
-            {"repository": "fixture", "tag": "V2", "digest": digest("a")},
-            {"repository": "fixture", "tag": "alias", "digest": digest("2")},
-            {"repository": "fixture", "tag": "never", "digest": digest("9")},
-            {"repository": "fixture", "tag": "prod", "digest": digest("b")},
-            {"repository": "fixture", "tag": "stale", "digest": digest("8")},
-        ],
-        "tags": 5,
-        "bytes": 38_000,
-        "summary_markdown": (
-            f"**Tag cleanup plan** `{plan_id}` for `demo`: delete 5 tags in 1 repositories, freeing 38.0 KB.\n"
-            "\n"
-            "Rules: pushed over 30 days ago; keep the newest 2 per repository; keep `v*`, `prod-*`, `latest`; "
-            "keep tags pulled in the last 7 days.\n"
-            "\n"
-            "| repository | delete | keep | frees |\n"
-            "|---|---|---|---|\n"
-            "| fixture | 5 | 8 | 38.0 KB |"
-        ),
     } == plan
+    assert (
+        f"**Tag cleanup plan** `{plan_id[:12]}` for `demo`: delete 5 tags in 1 repositories, freeing 38.0 KB. "
+        "Made 2025-06-01 00:00 UTC, valid until 2025-06-02 00:00 UTC.\n"
+        "\n"
+        "Rules: pushed over 30 days ago; keep the newest 2 per repository; keep `v*`, `prod-*`, `latest`; "
+        "keep tags pulled in the last 7 days.\n"
+        "\n"
+        "| repository | delete | keep | frees |\n"
+        "|---|---|---|---|\n"
+        "| fixture | 5 | 8 | 38.0 KB |\n"
+        "\n"
+        "Kept: 2 keep latest, 1 no digest, 3 protected, 1 pulled recently, 1 too recent.\n"
+        "\n"
+        f"Every tag: `dockerhub://plans/{plan_id}`."
+    ) == markdown
+
+
+async def test_the_plan_resources_hold_every_tag_with_digest_times_size_and_every_kept_reason(client: Client) -> None:
+    """`dockerhub://plans/{id}` lists the repositories; each repository's resource has every tag of the plan."""
+    plan = await plan_fixture(client)
+
+    index = await read_json(client, plan["plan_uri"])
+    part = await read_json(client, index["repositories"][0]["uri"])
+
+    assert [
+        {
+            "repository": "fixture",
+            "delete": 5,
+            "kept": 8,
+            "bytes": 38_000,
+            "uri": f"dockerhub://plans/{plan['plan_id']}/repositories/fixture",
+        }
+    ] == index["repositories"]
+    assert {
+        "plan_id": plan["plan_id"],
+        "namespace": "demo",
+        "repository": "fixture",
+        "bytes": 38_000,
+        "delete": [
+            {"tag": "V2", "digest": digest("a"), "pushed": "2025-01-02T00:00:00Z", "size": 10_000},
+            {"tag": "alias", "digest": digest("2"), "pushed": "2024-08-05T00:00:00Z", "size": 2_000},
+            {"tag": "never", "digest": digest("9"), "pushed": "2025-02-01T00:00:00Z", "size": 9_000},
+            {"tag": "prod", "digest": digest("b"), "pushed": "2024-12-23T00:00:00Z", "size": 11_000},
+            {
+                "tag": "stale",
+                "digest": digest("8"),
+                "pushed": "2025-03-03T00:00:00Z",
+                "pulled": "2025-04-02T00:00:00Z",
+                "size": 8_000,
+            },
+        ],
+        "kept": [
+            {"tag": "build-10", "reason": "keep_latest"},
+            # By push time; by name, build-8 would sort between the two.
+            {"tag": "build-8", "reason": "too_recent"},
+            {"tag": "build-9", "reason": "keep_latest"},
+            {"tag": "hotfix", "reason": "pulled_recently"},
+            {"tag": "latest", "reason": "protected"},
+            {"tag": "legacy", "reason": "no_digest"},
+            {"tag": "prod-2024", "reason": "protected"},
+            {"tag": "v1.0", "reason": "protected"},
+        ],
+    } == part
 
 
 async def test_only_never_pulled_keeps_every_tag_ever_pulled(client: Client) -> None:
@@ -264,16 +285,12 @@ async def test_only_never_pulled_keeps_every_tag_ever_pulled(client: Client) -> 
         )
     )
 
-    (repo,) = plan["repositories"]
-    assert ["V2", "alias", "never", "prod", "prod-2024", "v1.0"] == [t["name"] for t in repo["delete"]]
-    assert {
-        "protected": ["latest"],
-        "too_recent": ["build-10", "build-8", "build-9"],
-        "pulled": ["hotfix", "stale"],
-        "no_digest": ["legacy"],
-    } == repo["kept"]
+    assert [("fixture", t) for t in ("V2", "alias", "never", "prod", "prod-2024", "v1.0")] == await planned_tags(
+        client, plan
+    )
+    assert {"protected": 1, "too_recent": 3, "pulled": 2, "no_digest": 1} == plan["kept"]
     # `alias` and `v1.0` are one 2,000-byte image, freed once.
-    assert 10_000 + 2_000 + 9_000 + 11_000 + 3_000 == repo["bytes"] == plan["bytes"]
+    assert 10_000 + 2_000 + 9_000 + 11_000 + 3_000 == plan["totals"]["bytes"]
 
 
 async def test_a_tag_exactly_at_a_window_boundary_is_kept(client: Client, sandbox: Sandbox) -> None:
@@ -288,9 +305,7 @@ async def test_a_tag_exactly_at_a_window_boundary_is_kept(client: Client, sandbo
         )
     )
 
-    (repo,) = plan["repositories"]
-    assert [] == plan["items"]
-    assert {"too_recent": ["pushed-30-days-ago"], "pulled_recently": ["pulled-7-days-ago"]} == repo["kept"]
+    assert (0, {"too_recent": 1, "pulled_recently": 1}) == (plan["totals"]["tags"], plan["kept"])
 
 
 async def test_a_repository_that_cannot_be_read_is_reported_and_planned_not_at_all(
@@ -304,7 +319,7 @@ async def test_a_repository_that_cannot_be_read_is_reported_and_planned_not_at_a
     assert ["fixture"] == [r["repository"] for r in plan["repositories"]]
     assert ["worker"] == [f["repository"] for f in plan["failures"]]
     assert plan["failures"][0]["reason"]
-    assert FIXTURE_DELETES == [i["tag"] for i in plan["items"]]
+    assert [("fixture", t) for t in FIXTURE_DELETES] == await planned_tags(client, plan)
     assert "Not planned (could not be read): worker." in plan["summary_markdown"]
 
 
@@ -333,13 +348,13 @@ async def test_planning_deletes_nothing_and_sends_only_reads(client: Client, san
 
     plan = structured(await client.call_tool("plan_tag_cleanup", {"older_than_days": 0, "keep": []}))
 
-    assert plan["tags"] > 300
+    assert plan["totals"]["tags"] > 300
     assert {"GET"} == {r.method for r in sandbox.api_requests()}
     assert before == all_tags(sandbox)
 
 
 async def test_planning_works_on_a_read_only_server(connect: Connect, sandbox: Sandbox) -> None:
-    """plan_tag_cleanup is read-only, so a read-only server offers it and plans the same items."""
+    """plan_tag_cleanup is read-only, so a read-only server offers it and makes the same plan."""
     async with connect(read_only=True) as read_only, connect() as normal:
         from_read_only = await plan_fixture(read_only)
         from_normal = await plan_fixture(normal)
@@ -348,116 +363,96 @@ async def test_planning_works_on_a_read_only_server(connect: Connect, sandbox: S
     assert {"GET"} == {r.method for r in sandbox.api_requests()}
 
 
-# -- the plan's identity ----------------------------------------------------------------------------------
+# -- the plan's seal ------------------------------------------------------------------------------------
 
 
-async def test_the_plan_id_is_stable_for_the_same_state(client: Client, sandbox: Sandbox) -> None:
-    """Planning again an hour later, with nothing changed, gives the same plan_id and items."""
-    first = await plan_fixture(client)
-    sandbox.clock.advance(3600)
-    second = await plan_fixture(client)
-
-    assert first["as_of"] != second["as_of"]
-    assert (first["plan_id"], first["items"]) == (second["plan_id"], second["items"])
-
-
-@pytest.mark.parametrize(
-    ("tag", "char"), [("extra", "e"), ("never", "f")], ids=["an old tag pushed", "a planned tag re-pushed"]
-)
-async def test_the_plan_id_changes_when_the_item_list_changes(
-    client: Client, sandbox: Sandbox, tag: str, char: str
-) -> None:
-    """Any change to the planned namespace/repository/tag/digest list gives another plan_id."""
-    first = await plan_fixture(client)
-    push(sandbox, tag, 200, tag_digest=digest(char), size=1)
-
-    second = await plan_fixture(client)
-
-    old = {(i["tag"], i["digest"]) for i in first["items"]}
-    new = {(i["tag"], i["digest"]) for i in second["items"]}
-    assert {(tag, digest(char))} == new - old
-    assert first["plan_id"] != second["plan_id"]
-
-
-def _add_item(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [*items, {"repository": "fixture", "tag": "build-8", "digest": digest("6")}]
-
-
-def _drop_item(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return items[1:]
-
-
-def _change_digest(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{**items[0], "digest": digest("0")}, *items[1:]]
-
-
-def _duplicate_item(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [*items, items[0]]
-
-
-@pytest.mark.parametrize("tamper", [_add_item, _drop_item, _change_digest, _duplicate_item])
-async def test_a_tampered_item_list_is_refused_and_nothing_is_deleted(
-    client: Client, sandbox: Sandbox, tamper: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
-) -> None:
-    """Items that do not hash to the plan_id are refused before any request, even with confirm=true."""
-    plan = await plan_fixture(client)
+async def test_a_plan_id_computed_by_hand_over_a_list_of_its_own_is_refused(client: Client, sandbox: Sandbox) -> None:
+    """A model cannot forge a plan: the old unkeyed hash, or any id of its making, applies nothing."""
+    await plan_fixture(client)
+    own_list = [["acme", "platform", "latest", digest("1")], ["demo", "web", "latest", digest("2")]]
+    forged = hashlib.sha256(json.dumps(["demo", own_list], separators=(",", ":")).encode()).hexdigest()
     before, sent = all_tags(sandbox), len(sandbox.requests)
 
-    result = await client.call_tool(
-        "apply_tag_cleanup", {"plan_id": plan["plan_id"], "items": tamper(plan["items"]), "confirm": True}
-    )
+    results = [
+        await client.call_tool("apply_tag_cleanup", {"plan_id": plan_id, "confirm": True})
+        for plan_id in (forged, "sha256:" + forged[:32], "x" * 64)
+    ]
 
-    assert plan["plan_id"] in error_text(result)
+    assert all("Plan again" in error_text(r) for r in results)
     assert sent == len(sandbox.requests)
     assert before == all_tags(sandbox)
 
 
-async def test_a_tampered_item_list_is_refused_without_asking_the_user(sandbox: Sandbox) -> None:
-    """Where the host can ask, an item list that does not match its plan is refused before any prompt."""
+async def test_a_plan_made_by_another_server_is_refused(sandbox: Sandbox) -> None:
+    """Plans live on the server that made them: another server (another connection) refuses the id unasked."""
     prompter = Prompter(ElicitResult(action="accept", content={"confirm": True}))
-    async with open_client(sandbox, prompter=prompter) as client:
-        plan = await plan_fixture(client)
-        result = await client.call_tool(
-            "apply_tag_cleanup", {"plan_id": plan["plan_id"], "items": _add_item(plan["items"])}
-        )
+    async with open_client(sandbox) as planner:
+        plan = await plan_fixture(planner)
+    async with open_client(sandbox, prompter=prompter) as other:
+        sent = len(sandbox.requests)
+        result = await other.call_tool("apply_tag_cleanup", {"plan_id": plan["plan_id"], "confirm": True})
 
-    assert plan["plan_id"] in error_text(result)
-    assert [] == prompter.messages
+    assert "is not a plan this server issued" in error_text(result)
+    assert ([], sent) == (prompter.messages, len(sandbox.requests))
 
 
-async def test_items_in_another_order_are_the_same_plan(client: Client, sandbox: Sandbox) -> None:
-    """The plan_id does not depend on the order of the items."""
+async def test_an_expired_plan_is_refused_and_nothing_is_sent(client: Client, sandbox: Sandbox) -> None:
+    """After DOCKERHUB_PLAN_TTL (24 h by default) the plan and its resources are refused: plan again."""
     plan = await plan_fixture(client)
+    sandbox.clock.advance(24 * 3600)
+    before, sent = all_tags(sandbox), len(sandbox.requests)
 
-    report = await apply(client, {**plan, "items": plan["items"][::-1]}, confirm=True)
+    result = await client.call_tool("apply_tag_cleanup", {"plan_id": plan["plan_id"], "confirm": True})
+    with pytest.raises(MCPError) as raised:
+        await client.read_resource(plan["plan_uri"])
 
-    assert deleted_outcomes(plan["items"][::-1]) == report["outcomes"]
-    assert set(FIXTURE_DELETES).isdisjoint(fixture_tags(sandbox))
+    assert "expired at 2025-06-02 00:00 UTC" in error_text(result)
+    assert "expired" in raised.value.error.message
+    assert (before, sent) == (all_tags(sandbox), len(sandbox.requests))
 
 
-@pytest.mark.parametrize(
-    ("namespace", "items", "named"),
-    [
-        ("acme", [{"repository": "fixture", "tag": "never", "digest": digest("9")}], None),
-        ("demo", [{"repository": "../x", "tag": "never", "digest": digest("9")}], "../x"),
-        ("demo", [{"repository": "acme/platform", "tag": "latest", "digest": digest("9")}], "acme/platform"),
-        ("demo", [{"repository": "fixture", "tag": "../latest", "digest": digest("9")}], "../latest"),
-        ("../demo", [{"repository": "fixture", "tag": "never", "digest": digest("9")}], "../demo"),
-    ],
-)
-async def test_items_of_another_namespace_or_with_invalid_names_are_refused_before_any_request(
-    client: Client, sandbox: Sandbox, namespace: str, items: list[dict[str, Any]], named: str | None
-) -> None:
-    """A demo plan applied to acme, or items whose hash matches but whose names are not Hub names, send nothing."""
-    plan_id = plan_id_of("demo", [PlanItem.model_validate(i) for i in items])
+async def test_a_shorter_plan_ttl_expires_plans_sooner(connect: Connect, sandbox: Sandbox) -> None:
+    """`plan_ttl` (DOCKERHUB_PLAN_TTL) sets `expires_at`; a plan is good until then and refused after."""
+    async with connect(plan_ttl=600) as client:
+        plan = await plan_fixture(client)
+        sandbox.clock.advance(599)
+        still = await apply(client, plan)
+        sandbox.clock.advance(1)
+        late = await client.call_tool("apply_tag_cleanup", {"plan_id": plan["plan_id"]})
 
-    result = await client.call_tool(
-        "apply_tag_cleanup", {"plan_id": plan_id, "items": items, "namespace": namespace, "confirm": True}
+    assert "2025-06-01T00:10:00Z" == plan["expires_at"]
+    assert still["summary_markdown"].startswith("**Nothing deleted** (confirm=true was not given)")
+    assert "expired" in error_text(late)
+
+
+async def test_a_plan_narrowed_to_some_repositories_deletes_only_those(client: Client, sandbox: Sandbox) -> None:
+    """`repositories` narrows a plan to some of its repositories; a name outside the plan is refused unsent."""
+    plan = structured(
+        await client.call_tool("plan_tag_cleanup", {"older_than_days": 90, "repositories": ["fixture", "worker"]})
     )
+    worker_before = {t.name for t in sandbox.state.tags("demo", "worker")}
+    sent = len(sandbox.requests)
+    outside = await client.call_tool(
+        "apply_tag_cleanup", {"plan_id": plan["plan_id"], "repositories": ["fixture", "web"], "confirm": True}
+    )
+    assert "web" in error_text(outside)
+    assert sent == len(sandbox.requests)
 
-    # The namespace is part of the plan's identity: a demo plan does not match acme.
-    assert (named or plan_id) in error_text(result)
-    assert [] == sandbox.requests
+    report = await apply(client, plan, repositories=["fixture"], confirm=True)
+
+    planned_fixture = [t for r, t in await planned_tags(client, plan) if r == "fixture"]
+    assert totals(deleted=len(planned_fixture)) == report["totals"]
+    assert worker_before == {t.name for t in sandbox.state.tags("demo", "worker")}
+    assert set(planned_fixture).isdisjoint(fixture_tags(sandbox))
+
+
+async def test_the_seal_is_keyed_the_same_plan_under_two_keys_has_two_ids(connect: Connect) -> None:
+    """The seal is keyed: the same plan made with two plan keys has two ids, and neither is a plain hash."""
+    async with connect(plan_key="k" * 32) as first, connect(plan_key="q" * 32) as second:
+        one, two = await plan_fixture(first), await plan_fixture(second)
+
+    assert one["plan_id"] != two["plan_id"]
+    assert one["totals"] == two["totals"]
 
 
 # -- applying -------------------------------------------------------------------------------------------
@@ -469,24 +464,45 @@ async def test_apply_with_confirm_deletes_exactly_the_planned_tags(client: Clien
         await client.call_tool("plan_tag_cleanup", {"older_than_days": 90, "keep_latest": 5, "keep": ["v*"]})
     )
     before = all_tags(sandbox)
-    planned = {("demo", i["repository"], i["tag"]) for i in plan["items"]}
+    items = await planned_tags(client, plan)
     sent = len(sandbox.requests)
 
     report = await apply(client, plan, confirm=True)
 
-    n = len(plan["items"])
-    assert {"fixture", "web", "api", "worker", "legacy-app"} <= {i["repository"] for i in plan["items"]}
+    n = len(items)
+    assert n == plan["totals"]["tags"]
+    assert {"fixture", "web", "api", "worker", "legacy-app"} <= {r for r, _ in items}
     assert {
         "namespace": "demo",
         "plan_id": plan["plan_id"],
         "applied": True,
-        "outcomes": deleted_outcomes(plan["items"]),
-        "totals": {"deleted": n, "skipped_changed": 0, "skipped_protected": 0, "already_gone": 0, "failed": 0},
-        "summary_markdown": f"**Tag cleanup** `{plan['plan_id']}` for `demo`: {n} deleted.",
+        "totals": totals(deleted=n),
+        "failures": [],
+        "outcomes_uri": f"dockerhub://plans/{plan['plan_id']}/outcomes",
+        "summary_markdown": f"**Tag cleanup** `{plan['plan_id'][:12]}` for `demo`: {n} deleted.",
     } == report
-    assert before - planned == all_tags(sandbox)
+    assert sorted((r, t, "deleted") for r, t in items) == await outcomes(client, report)
+    assert before - {("demo", r, t) for r, t in items} == all_tags(sandbox)
     deletes = [r.path for r in sandbox.requests[sent:] if r.method == "DELETE"]
-    assert sorted(f"/v2/namespaces/demo/repositories/{r}/tags/{t}" for _, r, t in planned) == sorted(deletes)
+    assert sorted(f"/v2/namespaces/demo/repositories/{r}/tags/{t}" for r, t in items) == sorted(deletes)
+
+
+async def test_apply_re_checks_by_listing_each_repository_not_by_reading_each_tag(
+    client: Client, sandbox: Sandbox
+) -> None:
+    """Right before deleting, each repository's tags are listed again (100 a page); no GET per tag."""
+    plan = structured(await client.call_tool("plan_tag_cleanup", {"older_than_days": 90}))
+    sent = len(sandbox.requests)
+
+    await apply(client, plan, confirm=True)
+
+    requests = sandbox.requests[sent:]
+    touched = {r["repository"] for r in plan["repositories"]}
+    listings = [r for r in requests if r.method == "GET" and r.path.endswith("/tags")]
+    assert [] == [r.path for r in requests if r.method == "GET" and "/tags/" in r.path]
+    assert touched == {r.path.split("/")[5] for r in listings}
+    assert {"100"} == {r.query["page_size"] for r in listings}
+    assert plan["totals"]["tags"] == sum(1 for r in requests if r.method == "DELETE")
 
 
 async def test_apply_without_confirm_deletes_nothing_and_says_so(client: Client, sandbox: Sandbox) -> None:
@@ -500,14 +516,11 @@ async def test_apply_without_confirm_deletes_nothing_and_says_so(client: Client,
         "namespace": "demo",
         "plan_id": plan["plan_id"],
         "applied": False,
-        "outcomes": [],
-        "totals": {"deleted": 0, "skipped_changed": 0, "skipped_protected": 0, "already_gone": 0, "failed": 0},
+        "totals": totals(),
+        "failures": [],
         "summary_markdown": (
-            f"**Nothing deleted** (confirm=true was not given). Plan `{plan['plan_id']}` would delete 5 tags:\n"
-            "\n"
-            "| repository | tags |\n"
-            "|---|---|\n"
-            "| fixture | 5 |"
+            f"**Nothing deleted** (confirm=true was not given). Plan `{plan['plan_id'][:12]}` would delete 5 tags "
+            "in 1 repositories of `demo`."
         ),
     } == report
     assert sent == len(sandbox.requests)
@@ -523,7 +536,7 @@ async def test_accepting_the_prompt_deletes_the_planned_tags(sandbox: Sandbox, m
         report = await apply(client, plan)
 
     assert 1 == len(prompter.messages)
-    assert (True, deleted_outcomes(plan["items"])) == (report["applied"], report["outcomes"])
+    assert (True, totals(deleted=5)) == (report["applied"], report["totals"])
     assert {"latest", "v1.0", "prod-2024", "build-10", "build-9", "build-8", "hotfix", "legacy"} == fixture_tags(
         sandbox
     )
@@ -550,26 +563,30 @@ async def test_a_declined_prompt_deletes_nothing_even_with_confirm(
         report = await apply(client, plan, confirm=True)
 
     assert 1 == len(prompter.messages)
-    assert (False, [], 0) == (report["applied"], report["outcomes"], sum(report["totals"].values()))
+    assert (False, totals()) == (report["applied"], report["totals"])
     assert report["summary_markdown"].startswith("**Nothing deleted**")
     assert sent == len(sandbox.requests)
     assert before == all_tags(sandbox)
 
 
-async def test_the_prompt_shows_the_count_bytes_and_repositories(sandbox: Sandbox) -> None:
-    """The user is told how many tags, how many bytes, which repositories (with counts) and which plan."""
+async def test_the_prompt_names_the_namespace_tags_repositories_and_bytes(sandbox: Sandbox) -> None:
+    """The user sees the namespace, the repositories with counts, up to 20 tags then 'and N more', the bytes."""
     sandbox.state.add_repository("demo", "notes")
-    push(sandbox, "old-1", 100, tag_digest=digest("c"), size=500, repository="notes")
-    push(sandbox, "old-2", 200, tag_digest=digest("d"), size=500, repository="notes")
+    for i in range(20):
+        push(sandbox, f"old-{i:02d}", 100 + i, tag_digest=None, size=500, repository="notes")
     prompter = Prompter(ElicitResult(action="decline"))
     async with open_client(sandbox, prompter=prompter) as client:
         plan = await plan_fixture(client, repositories=["fixture", "notes"], keep_latest=0)
         await apply(client, plan)
 
-    assert [
-        "Delete 7 tags from 2 repositories of demo, freeing about 39.0 KB: fixture (5), notes (2)? "
-        f"This cannot be undone. (plan {plan['plan_id']})"
-    ] == prompter.messages
+    # 20 notes tags of one image each (digest-less single-arch tags fall back to their image digest).
+    tags = [f"fixture:{t}" for t in FIXTURE_DELETES] + [f"notes:old-{i:02d}" for i in range(20)]
+    (message,) = prompter.messages
+    assert message.startswith("Delete 25 tags from 2 repositories of demo, freeing about 48.0 KB? ")
+    assert "Repositories: notes (20), fixture (5). " in message
+    listed = message.split("Tags: ")[1].split(" and 5 more.")[0].split(", ")
+    assert 20 == len(listed) and set(listed) <= set(tags)
+    assert message.endswith(f"This cannot be undone. (plan {plan['plan_id'][:12]})")
 
 
 async def test_a_tag_re_pushed_after_planning_is_skipped_and_survives(client: Client, sandbox: Sandbox) -> None:
@@ -578,24 +595,51 @@ async def test_a_tag_re_pushed_after_planning_is_skipped_and_survives(client: Cl
     push(sandbox, "never", 0, tag_digest=digest("f"), size=1)
 
     report = await apply(client, plan, confirm=True)
+    details = await read_json(client, report["outcomes_uri"])
 
+    assert totals(deleted=4, skipped_changed=1) == report["totals"]
     assert [
-        {"repository": "fixture", "tag": "V2", "outcome": "deleted", "reason": None},
-        {"repository": "fixture", "tag": "alias", "outcome": "deleted", "reason": None},
         {
             "repository": "fixture",
             "tag": "never",
             "outcome": "skipped_changed",
-            "reason": f"digest is now {digest('f')}",
-        },
-        {"repository": "fixture", "tag": "prod", "outcome": "deleted", "reason": None},
-        {"repository": "fixture", "tag": "stale", "outcome": "deleted", "reason": None},
-    ] == report["outcomes"]
-    assert {"deleted": 4, "skipped_changed": 1, "skipped_protected": 0, "already_gone": 0, "failed": 0} == report[
-        "totals"
-    ]
+            "reason": f"re-pushed since planning: digest is now {digest('f')}",
+        }
+    ] == [o for o in details["outcomes"] if o["outcome"] != "deleted"]
     survivor = sandbox.state.tag("demo", "fixture", "never")
     assert survivor is not None and digest("f") == survivor.digest
+
+
+@pytest.mark.parametrize("rule", [{"unpulled_for_days": 7}, {"only_never_pulled": True}])
+async def test_a_tag_pulled_since_planning_is_skipped_where_the_rules_depend_on_pulls(
+    client: Client, sandbox: Sandbox, rule: dict[str, Any]
+) -> None:
+    """With a pull rule, a planned tag pulled after planning is skipped_changed and stays."""
+    plan = await plan_fixture(client, **{"unpulled_for_days": None, **rule})
+    tag = sandbox.state.tag("demo", "fixture", "never")
+    assert tag is not None
+    tag.pulled_at = tag.images[0].pulled_at = sandbox.clock.now()
+
+    report = await apply(client, plan, confirm=True)
+
+    assert 1 == report["totals"]["skipped_changed"]
+    assert ("fixture", "never", "skipped_changed") in await outcomes(client, report)
+    assert "never" in fixture_tags(sandbox)
+
+
+async def test_a_pull_since_planning_does_not_matter_when_no_rule_looks_at_pulls(
+    client: Client, sandbox: Sandbox
+) -> None:
+    """Without a pull rule, a pull after planning changes nothing: the tag is deleted as planned."""
+    plan = await plan_fixture(client, unpulled_for_days=None)
+    tag = sandbox.state.tag("demo", "fixture", "never")
+    assert tag is not None
+    tag.pulled_at = sandbox.clock.now()
+
+    report = await apply(client, plan, confirm=True)
+
+    assert 0 == report["totals"]["skipped_changed"]
+    assert "never" not in fixture_tags(sandbox)
 
 
 async def test_a_tag_deleted_by_someone_else_after_planning_is_already_gone(client: Client, sandbox: Sandbox) -> None:
@@ -606,32 +650,8 @@ async def test_a_tag_deleted_by_someone_else_after_planning_is_already_gone(clie
 
     report = await apply(client, plan, confirm=True)
 
-    assert [
-        ("V2", "deleted"),
-        ("alias", "deleted"),
-        ("never", "deleted"),
-        ("prod", "already_gone"),
-        ("stale", "deleted"),
-    ] == [(o["tag"], o["outcome"]) for o in report["outcomes"]]
-    assert {"deleted": 4, "skipped_changed": 0, "skipped_protected": 0, "already_gone": 1, "failed": 0} == report[
-        "totals"
-    ]
-
-
-async def test_a_tag_protected_since_planning_is_skipped(connect: Connect, sandbox: Sandbox) -> None:
-    """A server protecting `prod` at apply time skips a planned `prod`, whatever the plan said."""
-    async with connect(protected_tags=()) as planner:
-        plan = await plan_fixture(planner)
-    async with connect(protected_tags=("latest", "prod")) as applier:
-        report = await apply(applier, plan, confirm=True)
-
-    assert {"deleted": 4, "skipped_changed": 0, "skipped_protected": 1, "already_gone": 0, "failed": 0} == report[
-        "totals"
-    ]
-    assert [("prod", "skipped_protected")] == [
-        (o["tag"], o["outcome"]) for o in report["outcomes"] if o["outcome"] != "deleted"
-    ]
-    assert "prod" in fixture_tags(sandbox)
+    assert totals(deleted=4, already_gone=1) == report["totals"]
+    assert ("fixture", "prod", "already_gone") in await outcomes(client, report)
 
 
 async def test_failed_deletes_are_reported_per_tag_and_a_second_apply_finishes_the_plan(
@@ -642,20 +662,11 @@ async def test_failed_deletes_are_reported_per_tag_and_a_second_apply_finishes_t
     sandbox.faults.add(Fault("status", status=500, times=None, method="DELETE", path=r"/tags/(never|stale)$"))
 
     first = await apply(client, plan, confirm=True)
-    assert [
-        ("V2", "deleted"),
-        ("alias", "deleted"),
-        ("never", "failed"),
-        ("prod", "deleted"),
-        ("stale", "failed"),
-    ] == [(o["tag"], o["outcome"]) for o in first["outcomes"]]
-    assert {"deleted": 3, "skipped_changed": 0, "skipped_protected": 0, "already_gone": 0, "failed": 2} == first[
-        "totals"
-    ]
-    failed = [o for o in first["outcomes"] if o["outcome"] == "failed"]
-    assert all("500" in o["reason"] and f"fixture:{o['tag']}" in o["reason"] for o in failed)
-    for o in failed:
-        assert f"| fixture | {o['tag']} | {o['reason']} |" in first["summary_markdown"]
+    assert totals(deleted=3, failed=2) == first["totals"]
+    assert ["never", "stale"] == sorted(o["tag"] for o in first["failures"])
+    assert all("500" in o["reason"] and f"fixture:{o['tag']}" in o["reason"] for o in first["failures"])
+    for o in first["failures"]:
+        assert f"| fixture | {o['tag']} |" in first["summary_markdown"]
     assert {"never", "stale"} <= fixture_tags(sandbox)
 
     sandbox.faults.clear()
@@ -663,17 +674,34 @@ async def test_failed_deletes_are_reported_per_tag_and_a_second_apply_finishes_t
     second = await apply(client, plan, confirm=True)
 
     assert [
-        ("V2", "already_gone"),
-        ("alias", "already_gone"),
-        ("never", "deleted"),
-        ("prod", "already_gone"),
-        ("stale", "deleted"),
-    ] == [(o["tag"], o["outcome"]) for o in second["outcomes"]]
+        ("fixture", "V2", "already_gone"),
+        ("fixture", "alias", "already_gone"),
+        ("fixture", "never", "deleted"),
+        ("fixture", "prod", "already_gone"),
+        ("fixture", "stale", "deleted"),
+    ] == await outcomes(client, second)
     assert [
         "/v2/namespaces/demo/repositories/fixture/tags/never",
         "/v2/namespaces/demo/repositories/fixture/tags/stale",
     ] == sorted(r.path for r in sandbox.requests[sent:] if r.method == "DELETE")
     assert set(FIXTURE_DELETES).isdisjoint(fixture_tags(sandbox))
+
+
+async def test_the_prompt_warns_when_protected_tags_are_included(sandbox: Sandbox) -> None:
+    """With allow_protected, the user is told that protected tags are part of what would be deleted."""
+    prompter = Prompter(ElicitResult(action="decline"))
+    async with open_client(sandbox, prompter=prompter) as client:
+        plan = structured(
+            await client.call_tool(
+                "plan_tag_cleanup",
+                {"repositories": ["fixture"], "older_than_days": 0, "keep": [], "allow_protected": True},
+            )
+        )
+        await apply(client, plan)
+
+    (prompt,) = prompter.messages
+    assert "Tags matching DOCKERHUB_PROTECTED_TAGS are included." in prompt
+    assert "latest" in fixture_tags(sandbox)
 
 
 # -- progress -------------------------------------------------------------------------------------------
@@ -692,40 +720,36 @@ async def test_planning_reports_progress_per_repository_scanned(client: Client, 
 
 
 async def test_applying_reports_progress_per_tag_processed(client: Client) -> None:
-    """One notification per planned tag, whatever its outcome, counting up to the number of items."""
+    """One notification per planned tag, whatever its outcome, counting up to the number of tags."""
     plan = structured(await client.call_tool("plan_tag_cleanup", {"older_than_days": 90}))
+    items = await planned_tags(client, plan)
     progress = ProgressLog()
 
     await client.call_tool(
-        "apply_tag_cleanup",
-        {"plan_id": plan["plan_id"], "items": plan["items"], "confirm": True},
-        progress_callback=progress,
+        "apply_tag_cleanup", {"plan_id": plan["plan_id"], "confirm": True}, progress_callback=progress
     )
 
-    n = len(plan["items"])
+    n = len(items)
     assert n > 100
     assert [(i, n) for i in range(1, n + 1)] == progress.steps
-    assert {f"deleted: {i['repository']}:{i['tag']}" for i in plan["items"]} == set(progress.messages)
+    assert {f"deleted: {r}:{t}" for r, t in items} == set(progress.messages)
 
 
 # -- scale ----------------------------------------------------------------------------------------------
 
 
-REPOSITORIES, TAGS_PER_REPOSITORY = 100, 200
-
-
-def build_large_namespace() -> Sandbox:
-    """A sandbox whose `demo` namespace has 100 repositories of 200 tags each (20,000 tags).
+def build_large_namespace(repositories: int, tags: int) -> Sandbox:
+    """A sandbox whose `demo` namespace has `repositories` repositories of `tags` tags each.
 
     Tag `t<i>` is pushed i + 0.5 days before T0 and, when i is a multiple of 4, was pulled a day before T0.
     """
     clock = Clock()
     clock.freeze(T0)
     sb = build_sandbox(seed=0, clock=clock, demo=False)
-    for r in range(REPOSITORIES):
+    for r in range(repositories):
         repository = f"repo-{r:03d}"
         sb.state.add_repository("demo", repository)
-        for i in range(TAGS_PER_REPOSITORY):
+        for i in range(tags):
             pulled = T0 - DAY if i % 4 == 0 else None
             pushed = T0 - (i + 0.5) * DAY
             sb.state.add_tag("demo", repository, f"t{i:03d}", pushed_at=pushed, pulled_at=pulled, size=1_000)
@@ -734,7 +758,7 @@ def build_large_namespace() -> Sandbox:
 
 async def test_twenty_thousand_tags_plan_in_one_pass_over_the_list_pages() -> None:
     """100 repositories x 200 tags: every list page is fetched once at page_size 100, and the count is exact."""
-    sandbox = build_large_namespace()
+    sandbox = build_large_namespace(100, 200)
     async with open_client(sandbox) as client:
         plan = structured(
             await client.call_tool("plan_tag_cleanup", {"older_than_days": 50, "unpulled_for_days": 30, "keep": []})
@@ -742,17 +766,14 @@ async def test_twenty_thousand_tags_plan_in_one_pass_over_the_list_pages() -> No
 
     # Per repository: t050..t199 are over 50 days old (150 tags); of those, the 37 with i % 4 == 0
     # (t052, t056, ..., t196) were pulled a day ago and are kept.
-    assert 100 * (150 - 37) == plan["tags"] == len(plan["items"]) == 11_300
-    assert 11_300 * 1_000 == plan["bytes"]
+    assert {"tags": 11_300, "bytes": 11_300 * 1_000, "repositories": 100} == plan["totals"]
     assert [] == plan["failures"]
     listings = sandbox.api_requests(method="GET", path_prefix="/v2/namespaces/demo/repositories")
     assert [("/v2/namespaces/demo/repositories", {"page": "1", "page_size": "100"})] == [
         (r.path, r.query) for r in listings if not r.path.endswith("/tags")
     ]
     expected_pages = sorted(
-        (f"/v2/namespaces/demo/repositories/repo-{r:03d}/tags", page)
-        for r in range(REPOSITORIES)
-        for page in ("1", "2")
+        (f"/v2/namespaces/demo/repositories/repo-{r:03d}/tags", page) for r in range(100) for page in ("1", "2")
     )
     tag_pages = [r for r in listings if r.path.endswith("/tags")]
     assert expected_pages == sorted((r.path, r.query["page"]) for r in tag_pages)
@@ -760,26 +781,35 @@ async def test_twenty_thousand_tags_plan_in_one_pass_over_the_list_pages() -> No
     assert len(listings) == len(sandbox.api_requests())
 
 
-async def test_the_prompt_warns_when_protected_tags_are_included(sandbox: Sandbox) -> None:
-    """With allow_protected, the user is told that protected tags are part of what would be deleted."""
-    prompts: list[str] = []
+@pytest.mark.parametrize(
+    ("repositories", "tags", "older_than_days", "deleted"),
+    [(20, 100, 50, 20 * 50), (100, 200, 180, 100 * 20)],
+    ids=["2,000 tags", "20,000 tags"],
+)
+async def test_at_scale_the_results_stay_bounded_and_apply_deletes_exactly_the_plan(
+    repositories: int, tags: int, older_than_days: int, deleted: int
+) -> None:
+    """Plan and apply results stay under 16 KB; the resources hold every planned tag; apply deletes exactly them."""
+    sandbox = build_large_namespace(repositories, tags)
+    async with open_client(sandbox) as client:
+        result = await client.call_tool("plan_tag_cleanup", {"older_than_days": older_than_days, "keep": []})
+        plan = structured(result)
+        items = await planned_tags(client, plan)
+        applied = await client.call_tool("apply_tag_cleanup", {"plan_id": plan["plan_id"], "confirm": True})
+        report = structured(applied)
+        every = await outcomes(client, report)
 
-    async def decline(context: ClientRequestContext, params: ElicitRequestParams) -> ElicitResult | ErrorData:
-        prompts.append(params.message)
-        return ElicitResult(action="decline")
-
-    server = build_server(make_settings(), transport=httpx2.ASGITransport(app=sandbox.app), clock=sandbox.clock.now)
-    async with Client(server, elicitation_callback=decline) as c:
-        plan = structured(
-            await c.call_tool(
-                "plan_tag_cleanup",
-                {"repositories": ["fixture"], "older_than_days": 0, "keep": [], "allow_protected": True},
-            )
-        )
-        await c.call_tool(
-            "apply_tag_cleanup", {"plan_id": plan["plan_id"], "items": plan["items"], "allow_protected": True}
-        )
-
-    (prompt,) = prompts
-    assert "Protected tags (DOCKERHUB_PROTECTED_TAGS) are included." in prompt
-    assert "latest" in {t.name for t in sandbox.state.tags("demo", "fixture")}
+    assert size_of(result) < 16 * 1024
+    assert size_of(applied) < 16 * 1024
+    assert (deleted, deleted) == (plan["totals"]["tags"], len(items))
+    assert min(50, repositories) == len(plan["repositories"])
+    assert 50 == len(plan["sample"])
+    if repositories > 50:
+        assert {"repositories": repositories - 50, "tags": (repositories - 50) * 20, "bytes": 1_000_000} == plan[
+            "other_repositories"
+        ]
+    assert totals(deleted=deleted) == report["totals"]
+    assert sorted((r, t, "deleted") for r, t in items) == every
+    left = {(r.name, t.name) for r in sandbox.state.repositories("demo") for t in r.tags.values()}
+    assert set(items).isdisjoint(left)
+    assert repositories * tags - deleted == len(left)

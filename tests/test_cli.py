@@ -9,11 +9,13 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -100,9 +102,9 @@ def call_tool(connect: Connect, name: str, arguments: dict[str, Any]) -> dict[st
     return anyio.run(call)
 
 
-def without(result: dict[str, Any], *keys: str) -> dict[str, Any]:
-    """`result` minus the given (clock-dependent) keys."""
-    return {k: v for k, v in result.items() if k not in keys}
+def unstamped(markdown: str) -> str:
+    """A plan's markdown without what depends on the instant it was made (its id and times)."""
+    return re.sub(r"`[0-9a-f]{12}`|`dockerhub://plans/[0-9a-f]{64}`|\d{4}-\d\d-\d\d \d\d:\d\d", "…", markdown)
 
 
 def tag_names(sandbox: Sandbox, repository: str) -> set[str]:
@@ -123,18 +125,22 @@ def test_audit_exits_0_and_draws_no_progress_bar_off_a_terminal(
     assert {"GET"} == {r.method for r in sandbox.api_requests()}
 
 
-def test_audit_json_is_the_result_of_the_mcp_tool(
+def test_audit_json_holds_every_push_the_mcp_tool_counts(
     sandbox: Sandbox, connect: Connect, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`audit --json` prints what `audit_recent_pushes` returns for the same Hub (its clock-set bounds aside)."""
+    """`audit --json` prints the whole window: the same pushes `audit_recent_pushes` lists and counts."""
     expected = call_tool(connect, "audit_recent_pushes", {"since_hours": 24})
 
     code = run(["audit", "--since", "24h", "--json"], sandbox)
 
     printed = json.loads(capsys.readouterr().out)
     assert 0 == code
-    assert without(expected, "since", "until") == without(printed, "since", "until")
-    assert ["app", "site"] == [r["repository"] for r in printed["repositories"]]
+    pushes = sorted((r["repository"], t["name"]) for r in printed["repositories"] for t in r["tags"])
+    assert sorted((t["repository"], t["tag"]) for t in expected["tags"]) == pushes
+    assert (expected["totals"]["tags"], ["app", "site"]) == (
+        printed["tags"],
+        [r["repository"] for r in printed["repositories"]],
+    )
 
 
 def test_audit_prints_the_summary_markdown(
@@ -183,10 +189,10 @@ def test_describe_prints_the_summary_and_the_dry_run_note(
     assert expected["summary_markdown"] + "\n\nDry run: nothing written (add --apply).\n" == capsys.readouterr().out
 
 
-def test_describe_json_is_the_result_of_the_mcp_tool(
+def test_describe_json_has_the_whole_texts_of_what_the_mcp_tool_summarises(
     sandbox: Sandbox, connect: Connect, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`describe --json` prints exactly what `bulk_update_descriptions` returns for the same arguments."""
+    """`describe --json` prints every repository with its whole old and new text; the tool, excerpts."""
     arguments = {"find": "Acme", "replace": "Initech", "field": "both", "name_filter": "app"}
     expected = call_tool(connect, "bulk_update_descriptions", arguments)
 
@@ -195,7 +201,11 @@ def test_describe_json_is_the_result_of_the_mcp_tool(
         sandbox,
     )
 
-    assert expected == json.loads(capsys.readouterr().out)
+    printed = json.loads(capsys.readouterr().out)
+    (row,) = printed["repositories"]
+    assert (expected["totals"], expected["summary_markdown"]) == (printed["totals"], printed["summary_markdown"])
+    assert ("Acme app", "Initech app") == (row["description_old"], row["description_new"])
+    assert [c["changes"] for c in expected["changes"]] == [row["changes"]]
 
 
 def test_describe_apply_writes_the_new_descriptions_and_exits_0(sandbox: Sandbox) -> None:
@@ -242,28 +252,33 @@ def test_cleanup_without_apply_deletes_nothing_and_exits_0(sandbox: Sandbox) -> 
     assert {"latest", "v1.0", "old-a", "old-b", "recent", "newest"} == tag_names(sandbox, "app")
 
 
-def test_cleanup_json_is_the_plan_of_the_mcp_tool(
+def test_cleanup_json_is_the_whole_plan_the_mcp_tool_summarises(
     sandbox: Sandbox, connect: Connect, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`cleanup --json` without --apply prints what `plan_tag_cleanup` returns (its `as_of` time aside)."""
+    """`cleanup --json` without --apply prints the whole plan: every tag the tool's summary counts."""
     expected = call_tool(connect, "plan_tag_cleanup", CLEANUP_TOOL_ARGS)
 
     run([*CLEANUP, "--json"], sandbox)
 
     printed = json.loads(capsys.readouterr().out)
-    assert without(expected, "as_of") == without(printed, "as_of")
-    assert [("app", "old-a"), ("app", "old-b")] == [(i["repository"], i["tag"]) for i in printed["items"]]
+    assert (expected["totals"]["tags"], expected["totals"]["bytes"]) == (printed["tags"], printed["bytes"])
+    assert [("app", "old-a"), ("app", "old-b")] == [
+        (r["repository"], t["tag"]) for r in printed["repositories"] for t in r["delete"]
+    ]
+    assert {"app", "site", "tools"} == {r["repository"] for r in printed["repositories"]}
 
 
 def test_cleanup_prints_the_plan_summary_and_the_dry_run_note(
     sandbox: Sandbox, connect: Connect, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The human output is the plan's markdown and a line saying nothing was deleted."""
+    """The human output is the plan's markdown (as the tool gives it) and a line saying nothing was deleted."""
     expected = call_tool(connect, "plan_tag_cleanup", CLEANUP_TOOL_ARGS)
 
     run(CLEANUP, sandbox)
 
-    assert expected["summary_markdown"] + "\n\nDry run: nothing deleted (add --apply).\n" == capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.endswith("\n\nDry run: nothing deleted (add --apply).\n")
+    assert unstamped(expected["summary_markdown"]) == unstamped(out.split("\n\nDry run:")[0])
 
 
 def test_cleanup_apply_deletes_exactly_the_planned_tags_and_exits_0(sandbox: Sandbox) -> None:
@@ -278,24 +293,28 @@ def test_cleanup_apply_deletes_exactly_the_planned_tags_and_exits_0(sandbox: San
     )
 
 
-def test_cleanup_apply_json_is_the_report_of_the_mcp_tool(
+def test_cleanup_apply_json_is_every_outcome_the_mcp_tool_counts(
     sandbox: Sandbox, now: float, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`cleanup --apply --json` prints what planning and applying through MCP returns on an identical Hub."""
+    """`cleanup --apply --json` prints every outcome; planning and applying through MCP counts the same."""
     twin = make_hub(now)
 
     async def plan_and_apply() -> dict[str, Any]:
         server = build_server(make_settings(), transport=httpx2.ASGITransport(app=twin.app), clock=twin.clock.now)
         async with Client(server) as client:
             plan = structured(await client.call_tool("plan_tag_cleanup", CLEANUP_TOOL_ARGS))
-            arguments = {"plan_id": plan["plan_id"], "items": plan["items"], "confirm": True}
+            arguments = {"plan_id": plan["plan_id"], "confirm": True}
             return structured(await client.call_tool("apply_tag_cleanup", arguments))
 
     expected = anyio.run(plan_and_apply)
 
     run([*CLEANUP, "--apply", "--json"], sandbox)
 
-    assert expected == json.loads(capsys.readouterr().out)
+    printed = json.loads(capsys.readouterr().out)
+    assert expected["totals"] == printed["totals"]
+    assert [("app", "old-a", "deleted"), ("app", "old-b", "deleted")] == sorted(
+        (o["repository"], o["tag"], o["outcome"]) for o in printed["outcomes"]
+    )
     assert tag_names(twin, "app") == tag_names(sandbox, "app")
 
 
@@ -307,6 +326,228 @@ def test_cleanup_exits_1_when_some_deletes_fail_and_finishes_the_rest(sandbox: S
 
     assert 1 == code
     assert {"latest", "v1.0", "old-a", "recent", "newest"} == tag_names(sandbox, "app")
+
+
+# -- sealed plan files (approval flows) ---------------------------------------------------------------
+
+PLAN_KEY = "an-approval-flow-key-of-some-length"
+
+
+def save_plan(sandbox: Sandbox, path: Path, *extra: str) -> int:
+    """`cleanup ... --save-plan path`, with the plan key set by the caller's environment."""
+    return run([*CLEANUP, "--save-plan", str(path), *extra], sandbox)
+
+
+def edit_plan(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    """Rewrite a plan file with `change` applied to its JSON."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    change(document)
+    path.write_text(json.dumps(document), encoding="utf-8")
+
+
+def test_a_saved_plan_is_applied_later_exactly_and_deletes_nothing_when_saved(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--save-plan writes the sealed plan and deletes nothing; --plan FILE --apply deletes exactly its tags."""
+    monkeypatch.setenv("DOCKERHUB_MCP_PLAN_KEY", PLAN_KEY)
+    plan_file, report = tmp_path / "plan.json", tmp_path / "report.jsonl"
+
+    saved = save_plan(sandbox, plan_file)
+    assert (0, []) == (saved, sandbox.api_requests(method="DELETE"))
+    document = json.loads(plan_file.read_text(encoding="utf-8"))
+    assert "dockerhub-mcp/cleanup-plan@1" == document["format"]
+    assert [("app", "old-a"), ("app", "old-b")] == [
+        (r["repository"], t["tag"]) for r in document["plan"]["repositories"] for t in r["delete"]
+    ]
+    assert f"Plan saved to {plan_file}: nothing deleted (add --apply)." in capsys.readouterr().out
+
+    applied = run(["cleanup", "--plan", str(plan_file), "--apply", "--report", str(report)], sandbox)
+
+    assert 0 == applied
+    assert {"latest", "v1.0", "recent", "newest"} == tag_names(sandbox, "app")
+    lines = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()]
+    assert [("old-a", "deleted"), ("old-b", "deleted")] == sorted((x["tag"], x["outcome"]) for x in lines[:-1])
+    assert document["plan_id"] == lines[-1]["plan_id"]
+
+
+def test_showing_a_saved_plan_without_apply_deletes_nothing(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--plan FILE` alone verifies the plan and prints its summary: a review step with no writes."""
+    monkeypatch.setenv("DOCKERHUB_MCP_PLAN_KEY", PLAN_KEY)
+    save_plan(sandbox, tmp_path / "plan.json")
+    capsys.readouterr()
+    sent = len(sandbox.requests)
+
+    code = run(["cleanup", "--plan", str(tmp_path / "plan.json")], sandbox)
+
+    assert (0, sent) == (code, len(sandbox.requests))
+    assert "Dry run: nothing deleted (add --apply)." in capsys.readouterr().out
+
+
+def _add_a_tag(document: dict[str, Any]) -> None:
+    document["plan"]["repositories"][0]["delete"].append({"tag": "latest", "digest": "sha256:" + "0" * 64})
+
+
+def _change_a_digest(document: dict[str, Any]) -> None:
+    document["plan"]["repositories"][0]["delete"][0]["digest"] = "sha256:" + "0" * 64
+
+
+def _other_namespace(document: dict[str, Any]) -> None:
+    document["plan"]["namespace"] = "acme"
+
+
+def _later_expiry(document: dict[str, Any]) -> None:
+    document["plan"]["expires_at"] = "2099-01-01T00:00:00Z"
+
+
+@pytest.mark.parametrize("edit", [_add_a_tag, _change_a_digest, _other_namespace, _later_expiry])
+def test_an_edited_plan_file_is_refused_with_exit_2_and_nothing_sent(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    edit: Callable[[dict[str, Any]], None],
+) -> None:
+    """Any edit to the sealed plan breaks its seal: one line on stderr, exit 2, not even a token exchange."""
+    monkeypatch.setenv("DOCKERHUB_MCP_PLAN_KEY", PLAN_KEY)
+    plan_file = tmp_path / "plan.json"
+    save_plan(sandbox, plan_file)
+    edit_plan(plan_file, edit)
+    capsys.readouterr()
+    sent = len(sandbox.requests)
+
+    code = run(["cleanup", "--plan", str(plan_file), "--apply"], sandbox)
+
+    err = capsys.readouterr().err
+    assert (2, sent) == (code, len(sandbox.requests))
+    assert 1 == len(err.strip().splitlines())
+    assert "does not match its seal" in err
+
+
+def test_an_expired_plan_file_is_refused_with_exit_2_and_nothing_sent(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plan applied after DOCKERHUB_PLAN_TTL is refused: plan again."""
+    monkeypatch.setenv("DOCKERHUB_MCP_PLAN_KEY", PLAN_KEY)
+    monkeypatch.setenv("DOCKERHUB_PLAN_TTL", "1h")
+    plan_file = tmp_path / "plan.json"
+    save_plan(sandbox, plan_file)
+    capsys.readouterr()
+    sent = len(sandbox.requests)
+
+    later = time.time() + 3601
+    code = main(
+        ["cleanup", "--plan", str(plan_file), "--apply"],
+        transport=httpx2.ASGITransport(app=sandbox.app),
+        clock=lambda: later,
+    )
+
+    err = capsys.readouterr().err
+    assert (2, sent) == (code, len(sandbox.requests))
+    assert "expired at" in err and 1 == len(err.strip().splitlines())
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("DOCKERHUB_USERNAME", "other", "was made for 'demo'"),
+        ("DOCKERHUB_API_URL", "https://elsewhere.example", "was made for 'demo' at https://hub.sandbox.test"),
+        ("DOCKERHUB_MCP_PLAN_KEY", "another-key-of-a-good-length", "does not match its seal"),
+    ],
+    ids=["another-account", "another-hub", "another-key"],
+)
+def test_a_plan_file_for_another_account_hub_or_key_is_refused(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variable: str,
+    value: str,
+    says: str,
+) -> None:
+    """A plan made for demo at this Hub, with this key, applies nowhere else: exit 2, nothing sent."""
+    monkeypatch.setenv("DOCKERHUB_MCP_PLAN_KEY", PLAN_KEY)
+    plan_file = tmp_path / "plan.json"
+    save_plan(sandbox, plan_file)
+    capsys.readouterr()
+    monkeypatch.setenv(variable, value)
+    sent = len(sandbox.requests)
+
+    code = run(["cleanup", "--plan", str(plan_file), "--apply"], sandbox)
+
+    err = capsys.readouterr().err
+    assert (2, sent) == (code, len(sandbox.requests))
+    assert says in err
+
+
+def test_a_tag_protected_since_planning_is_skipped_when_the_file_is_applied(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DOCKERHUB_PROTECTED_TAGS where the plan is applied still protects, whatever the plan said."""
+    monkeypatch.setenv("DOCKERHUB_MCP_PLAN_KEY", PLAN_KEY)
+    plan_file, report = tmp_path / "plan.json", tmp_path / "report.jsonl"
+    save_plan(sandbox, plan_file)
+    monkeypatch.setenv("DOCKERHUB_PROTECTED_TAGS", "latest,old-b")
+
+    code = run(["cleanup", "--plan", str(plan_file), "--apply", "--report", str(report)], sandbox)
+
+    final = json.loads(report.read_text(encoding="utf-8").splitlines()[-1])
+    assert 0 == code
+    assert (1, 1) == (final["totals"]["deleted"], final["totals"]["skipped_protected"])
+    assert "old-b" in tag_names(sandbox, "app")
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--save-plan", "{plan}"], "needs DOCKERHUB_MCP_PLAN_KEY"),
+        (["--plan", "{plan}", "--apply"], "needs DOCKERHUB_MCP_PLAN_KEY"),
+    ],
+    ids=["save", "apply"],
+)
+def test_plan_files_need_a_plan_key(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], says: str
+) -> None:
+    """Without DOCKERHUB_MCP_PLAN_KEY a plan file could never be verified: exit 2 before anything is sent."""
+    (tmp_path / "plan.json").write_text("{}", encoding="utf-8")
+    args = [a.replace("{plan}", str(tmp_path / "plan.json")) for a in argv]
+    command = [*CLEANUP, *args] if "--save-plan" in args else ["cleanup", *args]
+
+    code = run(command, sandbox)
+
+    assert (2, []) == (code, sandbox.requests)
+    assert says in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [["--older-than", "90d"], ["--keep", "v*"], ["--namespace", "acme"], ["--allow-protected"]],
+    ids=["older-than", "keep", "namespace", "allow-protected"],
+)
+def test_a_saved_plan_takes_no_rules_of_its_own(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+) -> None:
+    """Rules given beside --plan would be ignored, so they are refused: the plan holds its own."""
+    monkeypatch.setenv("DOCKERHUB_MCP_PLAN_KEY", PLAN_KEY)
+    save_plan(sandbox, tmp_path / "plan.json")
+    capsys.readouterr()
+
+    code = run(["cleanup", "--plan", str(tmp_path / "plan.json"), "--apply", *extra], sandbox)
+
+    assert 2 == code
+    assert "A saved plan holds its own namespace and rules" in capsys.readouterr().err
+
+
+def test_save_plan_with_apply_is_refused(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--save-plan is the first half of an approval flow: combined with --apply it is refused, unsent."""
+    monkeypatch.setenv("DOCKERHUB_MCP_PLAN_KEY", PLAN_KEY)
+
+    assert (2, []) == (save_plan(sandbox, tmp_path / "plan.json", "--apply"), sandbox.requests)
 
 
 # -- usage and configuration ------------------------------------------------------------------------

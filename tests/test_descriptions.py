@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -33,17 +34,10 @@ def texts(sandbox: Sandbox) -> dict[str, tuple[str, str]]:
     return {r.name: (r.description, r.full_description) for r in sandbox.state.repositories("demo")}
 
 
-def entry(repository: str, status: str, **fields: Any) -> dict[str, Any]:
-    """One repository's line of the result, with unset fields null."""
-    base: dict[str, Any] = {
-        "repository": repository,
-        "status": status,
-        "description_old": None,
-        "description_new": None,
-        "full_description_diff": None,
-        "reason": None,
-    }
-    return base | fields
+def entry(repository: str, status: str, before: str | None = None, after: str | None = None) -> dict[str, Any]:
+    """One changed repository's line of the result, with the short description's excerpt before and after."""
+    changes = [] if before is None else [{"field": "description", "before": before, "after": after}]
+    return {"repository": repository, "status": status, "changes": changes}
 
 
 def totals(**counts: int) -> dict[str, int]:
@@ -61,11 +55,11 @@ async def test_a_dry_run_reports_old_and_new_text_and_changes_nothing(client: Cl
         "namespace": "demo",
         "field": "description",
         "dry_run": True,
-        "repositories": [
-            entry("alpha", "would_change", description_old="Made by Acme", description_new="Made by Initech"),
-            entry("beta", "would_change", description_old="Acme beta service", description_new="Initech beta service"),
-            entry("gamma", "unchanged"),
+        "changes": [
+            entry("alpha", "would_change", "Made by Acme", "Made by Initech"),
+            entry("beta", "would_change", "Acme beta service", "Initech beta service"),
         ],
+        "truncated": False,
         "totals": totals(unchanged=1, would_change=2),
         "summary_markdown": (
             "**Descriptions in `demo`**: replace `Acme` with `Initech`: 1 unchanged, 2 would change.\n"
@@ -95,10 +89,10 @@ async def test_applying_writes_and_the_result_equals_the_hub_afterwards(client: 
         "gamma": ("Unrelated words", "# Gamma\n"),
     } == after
     assert (False, totals(changed=2, unchanged=1)) == (result["dry_run"], result["totals"])
-    for row in result["repositories"]:
-        if row["status"] == "changed":
-            assert after[row["repository"]][0] == row["description_new"]
-    assert ["changed", "changed", "unchanged"] == [r["status"] for r in result["repositories"]]
+    for row in result["changes"]:
+        short = next(c for c in row["changes"] if c["field"] == "description")
+        assert after[row["repository"]][0] == short["after"]
+    assert [("alpha", "changed"), ("beta", "changed")] == [(r["repository"], r["status"]) for r in result["changes"]]
     assert ["/v2/namespaces/demo/repositories/alpha", "/v2/namespaces/demo/repositories/beta"] == sorted(
         r.path for r in sandbox.api_requests(method="PATCH")
     )
@@ -120,13 +114,11 @@ async def test_find_is_literal_text_not_a_regular_expression(client: Client, san
         )
     )
 
-    assert [
-        entry("dotted", "would_change", description_old="a.c (v1.0) [x]", description_new="Z (v1.0) [x]"),
-        entry("letters", "unchanged"),
-    ] == dot["repositories"]
-    assert [
-        entry("dotted", "would_change", description_old="a.c (v1.0) [x]", description_new="a.c $1"),
-    ] == brackets["repositories"]
+    assert ([entry("dotted", "would_change", "a.c (v1.0) [x]", "Z (v1.0) [x]")], 1) == (
+        dot["changes"],
+        dot["totals"]["unchanged"],
+    )
+    assert [entry("dotted", "would_change", "a.c (v1.0) [x]", "a.c $1")] == brackets["changes"]
 
 
 async def test_every_repository_is_checked_against_the_100_character_limit_before_any_write(
@@ -158,7 +150,7 @@ async def test_a_description_of_exactly_100_characters_is_written(client: Client
         )
     )
 
-    assert ["changed"] == [r["status"] for r in result["repositories"]]
+    assert ["changed"] == [r["status"] for r in result["changes"]]
     assert "Acme!" + "x" * 93 == texts(sandbox)["edge"][0]
 
 
@@ -177,8 +169,8 @@ async def test_full_descriptions_over_25000_characters_are_refused_before_any_wr
     assert [] == sandbox.api_requests(method="PATCH")
 
 
-async def test_a_full_description_change_is_shown_as_a_unified_diff(client: Client, sandbox: Sandbox) -> None:
-    """For full descriptions the result carries a unified diff instead of both texts."""
+async def test_a_full_description_change_is_shown_as_a_short_excerpt(client: Client, sandbox: Sandbox) -> None:
+    """For full descriptions the result carries the text around the change, not the whole description."""
     result = structured(
         await client.call_tool(
             "bulk_update_descriptions",
@@ -187,41 +179,49 @@ async def test_a_full_description_change_is_shown_as_a_unified_diff(client: Clie
     )
 
     assert [
-        entry(
-            "alpha",
-            "would_change",
-            full_description_diff=(
-                "--- alpha (before)\n"
-                "+++ alpha (after)\n"
-                "@@ -1,6 +1,6 @@\n"
-                " # Alpha\n"
-                " \n"
-                "-Built by Acme.\n"
-                "+Built by Initech.\n"
-                " \n"
-                " ## Usage\n"
-                " \n"
-            ),
-        )
-    ] == result["repositories"]
+        {
+            "repository": "alpha",
+            "status": "would_change",
+            "changes": [
+                {
+                    "field": "full_description",
+                    "before": "# Alpha\n\nBuilt by Acme.\n\n## Usage\n\nRun it.\n",
+                    "after": "# Alpha\n\nBuilt by Initech.\n\n## Usage\n\nRun it.\n",
+                }
+            ],
+        }
+    ] == result["changes"]
     assert "| alpha | would_change | (full description) |" in result["summary_markdown"]
 
 
-async def test_the_diff_of_a_full_description_without_a_final_newline_keeps_lines_apart(
-    client: Client, sandbox: Sandbox
-) -> None:
-    """A last line with no newline still gives separate `-` and `+` lines in the diff."""
-    sandbox.state.add_repository("demo", "bare", full_description="# Bare\nMade by Acme")
+async def test_excerpts_of_a_long_description_stay_short(client: Client, sandbox: Sandbox) -> None:
+    """In a 20,000-character overview only some 30 characters either side of the change come back."""
+    long_text = "x" * 10_000 + " by Acme " + "y" * 10_000
+    sandbox.state.add_repository("demo", "long", full_description=long_text)
 
     result = structured(
         await client.call_tool(
             "bulk_update_descriptions",
-            {"find": "Acme", "replace": "Initech", "field": "full_description", "repositories": ["bare"]},
+            {"find": "Acme", "replace": "Initech", "field": "full_description", "repositories": ["long"]},
         )
     )
 
-    lines = result["repositories"][0]["full_description_diff"].splitlines()
-    assert {"-Made by Acme", "+Made by Initech"} <= set(lines)
+    ((change,),) = [r["changes"] for r in result["changes"]]
+    assert "…" + "x" * 26 + " by Acme " + "y" * 29 + "…" == change["before"]
+    assert "…" + "x" * 26 + " by Initech " + "y" * 29 + "…" == change["after"]
+
+
+async def test_a_thousand_changed_repositories_stay_under_32_kb(client: Client, sandbox: Sandbox) -> None:
+    """Excerpts of at most 50 repositories are listed; totals count all of them."""
+    for i in range(1000):
+        sandbox.state.add_repository("demo", f"svc-{i:04d}", description="Service by Acme " + "z" * 80)
+
+    result = await client.call_tool("bulk_update_descriptions", {"find": "Acme", "replace": "Initech"})
+
+    content = structured(result)
+    wire = json.dumps(result.model_dump(mode="json", by_alias=True, exclude_none=True), separators=(",", ":"))
+    assert len(wire.encode()) < 32 * 1024
+    assert (1002, 50, True) == (content["totals"]["would_change"], len(content["changes"]), content["truncated"])
 
 
 async def test_repositories_restricts_the_run_to_the_named_ones(client: Client, sandbox: Sandbox) -> None:
@@ -233,9 +233,7 @@ async def test_repositories_restricts_the_run_to_the_named_ones(client: Client, 
         )
     )
 
-    assert [
-        entry("beta", "changed", description_old="Acme beta service", description_new="Initech beta service")
-    ] == result["repositories"]
+    assert [entry("beta", "changed", "Acme beta service", "Initech beta service")] == result["changes"]
     assert ("Made by Acme", "Initech beta service") == (texts(sandbox)["alpha"][0], texts(sandbox)["beta"][0])
     assert ["/v2/namespaces/demo/repositories/beta"] == [r.path for r in sandbox.api_requests(method="PATCH")]
 
@@ -248,7 +246,7 @@ async def test_name_filter_restricts_the_run_to_matching_names(client: Client, s
         )
     )
 
-    assert [("alpha", "changed")] == [(r["repository"], r["status"]) for r in result["repositories"]]
+    assert [("alpha", "changed")] == [(r["repository"], r["status"]) for r in result["changes"]]
     assert ("Made by Initech", "Acme beta service") == (texts(sandbox)["alpha"][0], texts(sandbox)["beta"][0])
 
 
@@ -263,7 +261,7 @@ async def test_repositories_and_name_filter_together_keep_only_names_matching_bo
         )
     )
 
-    assert ["beta"] == [r["repository"] for r in result["repositories"]]
+    assert ["beta"] == [r["repository"] for r in result["changes"]]
 
 
 async def test_a_failed_write_is_reported_while_the_other_repositories_change(client: Client, sandbox: Sandbox) -> None:
@@ -274,12 +272,8 @@ async def test_a_failed_write_is_reported_while_the_other_repositories_change(cl
         await client.call_tool("bulk_update_descriptions", {"find": "Acme", "replace": "Initech", "dry_run": False})
     )
 
-    rows = {r["repository"]: r for r in result["repositories"]}
-    assert ("failed", "changed", "unchanged") == (
-        rows["alpha"]["status"],
-        rows["beta"]["status"],
-        rows["gamma"]["status"],
-    )
+    rows = {r["repository"]: r for r in result["changes"]}
+    assert ("failed", "changed") == (rows["alpha"]["status"], rows["beta"]["status"])
     assert "500" in rows["alpha"]["reason"]
     assert totals(failed=1, changed=1, unchanged=1) == result["totals"]
     assert ("Made by Acme", "Initech beta service") == (texts(sandbox)["alpha"][0], texts(sandbox)["beta"][0])
@@ -334,8 +328,8 @@ async def test_hub_text_stays_data_inside_its_field_and_table_cell(client: Clien
         )
     )
 
-    (row,) = result["repositories"]
-    assert (hostile, hostile.replace("Acme", "Apex")) == (row["description_old"], row["description_new"])
+    ((change,),) = [r["changes"] for r in result["changes"]]
+    assert (hostile, hostile.replace("Acme", "Apex")) == (change["before"], change["after"])
     table_rows = [line for line in result["summary_markdown"].splitlines() if line.startswith("| delta")]
     assert 1 == len(table_rows)  # the newline did not start a line of its own
     assert "\\|" in table_rows[0]  # the pipe did not open a column of its own

@@ -545,8 +545,9 @@ def test_a_cleanup_plan_keeps_exactly_the_tags_its_glob_matches(pattern: str, ta
         return
     assert isinstance(outcome, CleanupPlan)
     kept = sorted(tag for tag in tags if fnmatchcase(tag, pattern))
-    assert [({"protected": kept} if kept else {}, sorted(set(tags) - set(kept)))] == [
-        (r.kept, [t.name for t in r.delete]) for r in outcome.repositories
+    assert [(kept, sorted(set(tags) - set(kept)))] == [
+        (sorted(k.tag for k in r.kept if k.reason == "protected"), [t.tag for t in r.delete])
+        for r in outcome.repositories
     ]
 
 

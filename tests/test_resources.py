@@ -20,13 +20,16 @@ def text_of(result: ReadResourceResult) -> str:
     return content.text
 
 
-async def test_both_templates_are_listed(client: Client) -> None:
-    """The namespace and repository templates are advertised."""
+async def test_the_templates_are_listed(client: Client) -> None:
+    """The namespace, repository and cleanup plan templates are advertised."""
     templates = (await client.list_resource_templates()).resource_templates
 
     assert {
         "dockerhub://namespaces/{namespace}",
         "dockerhub://namespaces/{namespace}/repositories/{repository}",
+        "dockerhub://plans/{plan_id}",
+        "dockerhub://plans/{plan_id}/repositories/{repository}",
+        "dockerhub://plans/{plan_id}/outcomes",
     } == {t.uri_template for t in templates}
 
 
@@ -34,7 +37,7 @@ async def test_a_namespace_summary_lists_repositories_newest_first(client: Clien
     """The summary has the repository count and the repositories by last update, newest first."""
     summary = json.loads(text_of(await client.read_resource("dockerhub://namespaces/demo")))
 
-    updated = [r["last_updated"] for r in summary["repositories"] if r["last_updated"]]
+    updated = [r["last_updated"] for r in summary["repositories"] if r.get("last_updated")]
     assert len(sandbox.state.repositories("demo")) == summary["repository_count"]
     assert sorted(updated, reverse=True) == updated
     assert {r.name for r in sandbox.state.repositories("demo")} == {r["name"] for r in summary["repositories"]}

@@ -334,13 +334,17 @@ async def drive_tools(c: Caller, session: Session) -> None:  # noqa: PLR0915 - o
         await c.call(label, "hub_request", arguments, error=True)
 
     plan = await c.call("plan", "plan_tag_cleanup", {"repositories": ["worker"], "older_than_days": 365})
-    items, plan_id = plan["items"], plan["plan_id"]
-    assert len(items) > 1
-    tampered = {"plan_id": plan_id, "items": items[1:], "confirm": True}
-    await c.call("apply tampered", "apply_tag_cleanup", tampered, error=True)
-    unconfirmed = await c.call("apply unconfirmed", "apply_tag_cleanup", {"plan_id": plan_id, "items": items})
-    applied = await c.call("apply", "apply_tag_cleanup", {"plan_id": plan_id, "items": items, "confirm": True})
-    assert (False, len(items)) == (unconfirmed["applied"], applied["totals"]["deleted"])
+    planned, plan_id = plan["totals"]["tags"], plan["plan_id"]
+    assert planned > 1
+    forged = {"plan_id": "0" * 64, "confirm": True}
+    await c.call("apply forged", "apply_tag_cleanup", forged, error=True)
+    unconfirmed = await c.call("apply unconfirmed", "apply_tag_cleanup", {"plan_id": plan_id})
+    applied = await c.call("apply", "apply_tag_cleanup", {"plan_id": plan_id, "confirm": True})
+    assert (False, planned) == (unconfirmed["applied"], applied["totals"]["deleted"])
+    await c.read("plan resource", plan["plan_uri"])
+    await c.read("plan repository resource", f"{plan['plan_uri']}/repositories/worker")
+    await c.read("plan outcomes resource", applied["outcomes_uri"])
+    await c.read("unknown plan resource", "dockerhub://plans/" + "0" * 64, error=True)
     await c.call("audit", "audit_recent_pushes", {})
     await c.call("audit a week", "audit_recent_pushes", {"since_hours": 168})
     rebrand = {"find": "Acme", "replace": "Initech"}
@@ -415,8 +419,8 @@ async def drive_mcp(session: Session, mode: str) -> None:
     async with session.server_client(mode, asks=True) as client:
         c = Caller(client, session.captured, f"{mode} asking")
         plan = await c.call("plan", "plan_tag_cleanup", {"repositories": ["api"], "older_than_days": 365})
-        applied = await c.call("apply", "apply_tag_cleanup", {"plan_id": plan["plan_id"], "items": plan["items"]})
-        assert len(plan["items"]) == applied["totals"]["deleted"]
+        applied = await c.call("apply", "apply_tag_cleanup", {"plan_id": plan["plan_id"]})
+        assert plan["totals"]["tags"] == applied["totals"]["deleted"]
     async with session.server_client(mode, timeout=0.2) as client:
         session.sandbox.faults.add(Fault("slow", delay=30, times=1, path=TAGS))
         await Caller(client, session.captured, mode).call("slow answer", "list_tags", {"repository": "web"})

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import inspect
+import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from mcp.server import MCPServer
-from mcp.types import ToolAnnotations
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
 
+from dockerhub_mcp.models import Result
 from dockerhub_mcp.tools.base import READ, AppState, hints
 from dockerhub_mcp.tools.hub import (
     delete_tag,
@@ -70,4 +74,28 @@ def register_tools(mcp: MCPServer[AppState], *, read_only: bool) -> None:
             continue
         # One line, no docstring indentation: every byte of a description is paid on every request.
         description = " ".join((fn.__doc__ or "").split())
-        mcp.add_tool(fn, name=spec.fn.__name__, title=spec.title, description=description, annotations=annotations)
+        mcp.add_tool(
+            lean(fn), name=spec.fn.__name__, title=spec.title, description=description, annotations=annotations
+        )
+
+
+def lean(fn: Callable[..., Awaitable[Result]]) -> Callable[..., Awaitable[CallToolResult]]:
+    """The tool `fn`, answering with its result once: structured content without nulls, and as text a short
+    summary (the result's `summary_markdown`) or else the same JSON, compact, never a pretty-printed copy.
+
+    The output schema is still the result model's: the SDK reads it from the return annotation.
+    """
+    signature = inspect.signature(fn, eval_str=True)
+
+    @functools.wraps(fn)
+    async def tool(*args: Any, **kwargs: Any) -> CallToolResult:
+        result = await fn(*args, **kwargs)
+        data = result.model_dump(mode="json", exclude_none=True)
+        summary = data.get("summary_markdown")
+        text = summary if isinstance(summary, str) else json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
+
+    tool.__signature__ = signature.replace(  # type: ignore[attr-defined]  # read by inspect.signature
+        return_annotation=Annotated[CallToolResult, signature.return_annotation]
+    )
+    return tool

@@ -15,6 +15,7 @@ from pydantic import Field
 from dockerhub_mcp.client import DockerHubClient
 from dockerhub_mcp.config import Settings
 from dockerhub_mcp.errors import DockerHubError
+from dockerhub_mcp.workflows import PlanStore
 
 __all__ = [
     "READ",
@@ -37,7 +38,7 @@ class AppState:
 
     settings: Settings
     client: DockerHubClient
-    planned_bytes: dict[str, int] = field(default_factory=dict)
+    plans: PlanStore = field(default_factory=PlanStore)
 
     def namespace(self, namespace: str | None) -> str:
         """The given namespace, or the configured username when omitted."""

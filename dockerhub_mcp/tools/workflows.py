@@ -12,28 +12,27 @@ from typing import Annotated, Literal
 from mcp.server.mcpserver import AcceptedElicitation, CancelledElicitation, Context, Elicit, ElicitationResult, Resolve
 from pydantic import BaseModel, Field
 
-from dockerhub_mcp.errors import InvalidInputError
+from dockerhub_mcp.errors import DockerHubError
 from dockerhub_mcp.tools.base import AppState, NameFilter, Namespace, hub_errors, state_of
 from dockerhub_mcp.workflows import (
-    AuditReport,
     CleanupPlan,
-    CleanupReport,
     CleanupRules,
-    DescriptionReport,
-    PlanItem,
     Progress,
-    apply_cleanup,
+    apply_plan,
     audit_pushes,
     bulk_descriptions,
+    chosen,
     plan_cleanup,
-    unconfirmed_report,
+    report_of,
 )
-from dockerhub_mcp.workflows.cleanup import check_items
+from dockerhub_mcp.workflows.audit import DEFAULT_LIMIT, MAX_LIMIT, AuditSummary, audit_summary
 from dockerhub_mcp.workflows.common import human_bytes
+from dockerhub_mcp.workflows.descriptions import DescriptionSummary, description_summary
+from dockerhub_mcp.workflows.summaries import ApplySummary, PlanSummary, apply_summary, plan_summary
 
 __all__ = ["apply_tag_cleanup", "audit_recent_pushes", "bulk_update_descriptions", "plan_tag_cleanup"]
 
-MAX_REMEMBERED_PLANS = 64
+PROMPT_TAGS = 20
 
 AllowProtected = Annotated[
     bool, Field(description="Also delete tags matching the server's protected patterns (DOCKERHUB_PROTECTED_TAGS).")
@@ -41,6 +40,7 @@ AllowProtected = Annotated[
 Repositories = Annotated[
     list[str] | None, Field(description="Repository names; omitted means every repository of the namespace.")
 ]
+PlanId = Annotated[str, Field(description="plan_id from plan_tag_cleanup.")]
 
 
 def _progress(ctx: Context[AppState]) -> Progress:
@@ -52,27 +52,31 @@ def _progress(ctx: Context[AppState]) -> Progress:
 
 async def plan_tag_cleanup(
     ctx: Context[AppState],
-    older_than_days: Annotated[int, Field(ge=0, description="Delete tags last pushed more than this many days ago.")],
+    older_than_days: Annotated[
+        int, Field(ge=0, le=36_500, description="Delete tags last pushed more than this many days ago.")
+    ],
     namespace: Namespace = None,
     repositories: Repositories = None,
     keep_latest: Annotated[int, Field(ge=0, description="Always keep this many newest tags per repository.")] = 0,
     keep: Annotated[list[str], Field(description="Tag globs never deleted, e.g. 'latest', 'v*'.")] = ["latest"],  # noqa: B006 - the SDK copies defaults into the schema, never mutates them
     only_never_pulled: Annotated[bool, Field(description="Delete only tags never pulled.")] = False,
-    unpulled_for_days: Annotated[int | None, Field(ge=0, description="Keep tags pulled within this many days.")] = None,
+    unpulled_for_days: Annotated[
+        int | None, Field(ge=0, le=36_500, description="Keep tags pulled within this many days.")
+    ] = None,
     allow_protected: AllowProtected = False,
-) -> CleanupPlan:
-    """Plan a tag retention cleanup; deletes nothing. Returns the tags to delete and keep (with reasons),
-    totals, a markdown summary, and the plan_id and items that apply_tag_cleanup needs. Tags matching
-    DOCKERHUB_PROTECTED_TAGS are kept unless allow_protected is true."""
+) -> PlanSummary:
+    """Plan a tag retention cleanup; deletes nothing. The plan stays on the server (sealed, expiring):
+    returns its plan_id, totals, the largest repositories, a sample of tags and a markdown summary; every
+    tag is in the plan_uri resource. Tags matching DOCKERHUB_PROTECTED_TAGS are kept unless allow_protected."""
     state = state_of(ctx)
-    rules = CleanupRules(
-        older_than_days=older_than_days,
-        keep_latest=keep_latest,
-        keep=keep,
-        only_never_pulled=only_never_pulled,
-        unpulled_for_days=unpulled_for_days,
-    )
     with hub_errors():
+        rules = CleanupRules(
+            older_than_days=older_than_days,
+            keep_latest=keep_latest,
+            keep=keep,
+            only_never_pulled=only_never_pulled,
+            unpulled_for_days=unpulled_for_days,
+        )
         plan = await plan_cleanup(
             state.client,
             state.namespace(namespace),
@@ -81,10 +85,8 @@ async def plan_tag_cleanup(
             allow_protected=allow_protected,
             progress=_progress(ctx),
         )
-    if len(state.planned_bytes) >= MAX_REMEMBERED_PLANS:
-        state.planned_bytes.pop(next(iter(state.planned_bytes)))
-    state.planned_bytes[plan.plan_id] = plan.bytes
-    return plan
+    state.plans.add(plan)
+    return plan_summary(plan)
 
 
 class Approval(BaseModel):
@@ -93,62 +95,66 @@ class Approval(BaseModel):
     confirm: bool = Field(description="Delete these tags?")
 
 
+def deletion_prompt(plan: CleanupPlan, repositories: list[str] | None) -> str | None:
+    """What the user is asked before `plan` is applied (None when there is nothing to delete)."""
+    targets = chosen(plan, repositories)
+    tags = [f"{r.repository}:{t.tag}" for r in targets for t in r.delete]
+    if not tags:
+        return None
+    counts = Counter({r.repository: len(r.delete) for r in targets})
+    listed = ", ".join(f"{name} ({count})" for name, count in counts.most_common(10))
+    more_repos = f" and {len(counts) - 10} more" if len(counts) > 10 else ""
+    freed = sum(r.bytes for r in targets)
+    named = ", ".join(tags[:PROMPT_TAGS]) + (f" and {len(tags) - PROMPT_TAGS} more" if len(tags) > PROMPT_TAGS else "")
+    protected = " Tags matching DOCKERHUB_PROTECTED_TAGS are included." if plan.allow_protected else ""
+    return (
+        f"Delete {len(tags)} tags from {len(counts)} repositories of {plan.namespace}, freeing about "
+        f"{human_bytes(freed)}? Repositories: {listed}{more_repos}. Tags: {named}. This cannot be undone.{protected} "
+        f"(plan {plan.plan_id[:12]})"
+    )
+
+
 async def ask_approval(
-    ctx: Context[AppState],
-    plan_id: str,
-    items: list[PlanItem],
-    namespace: str | None = None,
-    confirm: bool = False,
-    allow_protected: bool = False,
+    ctx: Context[AppState], plan_id: str, repositories: list[str] | None = None, confirm: bool = False
 ) -> Approval | Elicit[Approval]:
     """Ask the user to confirm where the host can ask; elsewhere the `confirm` argument decides.
 
-    A list that is not exactly the plan's is never shown to the user: the tool refuses it unasked.
+    A plan that cannot be applied (unknown, expired, foreign, narrowed wrongly) is never shown to the
+    user: the tool refuses it unasked.
     """
     state = state_of(ctx)
-    ns = state.namespace(namespace)
     try:
-        check_items(ns, plan_id, items)
-    except InvalidInputError:
+        prompt = deletion_prompt(state.plans.get(plan_id, state.settings, state.client.now()), repositories)
+    except DockerHubError:
         return Approval(confirm=False)
-    if not can_ask(ctx) or not items:
+    if prompt is None or not can_ask(ctx):
         return Approval(confirm=confirm)
-    repos = Counter(i.repository for i in items)
-    listed = ", ".join(f"{name} ({count})" for name, count in repos.most_common(5))
-    more = f" and {len(repos) - 5} more" if len(repos) > 5 else ""
-    planned = state.planned_bytes.get(plan_id)
-    size = f", freeing about {human_bytes(planned)}" if planned is not None else ""
-    protected = " Protected tags (DOCKERHUB_PROTECTED_TAGS) are included." if allow_protected else ""
-    return Elicit(
-        f"Delete {len(items)} tags from {len(repos)} repositories of {ns}{size}: {listed}{more}? "
-        f"This cannot be undone.{protected} (plan {plan_id})",
-        Approval,
-    )
+    return Elicit(prompt, Approval)
 
 
 async def apply_tag_cleanup(
     ctx: Context[AppState],
-    plan_id: Annotated[str, Field(description="plan_id from plan_tag_cleanup.")],
-    items: Annotated[list[PlanItem], Field(description="The plan's items, unchanged.")],
+    plan_id: PlanId,
     approval: Annotated[ElicitationResult[Approval], Resolve(ask_approval)],
-    namespace: Namespace = None,
+    repositories: Annotated[list[str] | None, Field(description="Apply only these repositories of the plan.")] = None,
     confirm: Annotated[
         bool, Field(description="Set true to delete; read only when the host cannot ask the user.")
     ] = False,
-    allow_protected: AllowProtected = False,
-) -> CleanupReport:
-    """Apply a plan from plan_tag_cleanup: delete exactly its tags, skipping any re-pushed since planning
-    or now protected (DOCKERHUB_PROTECTED_TAGS, unless allow_protected). Asks the user first. Returns an
-    outcome per tag."""
+) -> ApplySummary:
+    """Apply a plan made by plan_tag_cleanup, by its id: delete exactly its tags, skipping any re-pushed or
+    pulled since planning or now protected. Asks the user first. Returns totals per outcome and failures;
+    every outcome is in the outcomes_uri resource."""
     state = state_of(ctx)
-    ns = state.namespace(namespace)
     with hub_errors():
-        check_items(ns, plan_id, items)
-        if items and not (isinstance(approval, AcceptedElicitation) and approval.data.confirm):
-            return unconfirmed_report(ns, plan_id, items, _why_not(ctx, approval))
-        return await apply_cleanup(
-            state.client, ns, plan_id, items, allow_protected=allow_protected, progress=_progress(ctx)
-        )
+        plan = state.plans.get(plan_id, state.settings, state.client.now())
+        chosen(plan, repositories)  # refuses names outside the plan before anything else
+        if not (isinstance(approval, AcceptedElicitation) and approval.data.confirm) and deletion_prompt(
+            plan, repositories
+        ):
+            return apply_summary(report_of(plan, [], applied=False, why=_why_not(ctx, approval)), kept_outcomes=False)
+        report = await apply_plan(state.client, plan, repositories=repositories, progress=_progress(ctx))
+    state.plans.keep_outcomes(plan_id, report.model_dump_json(exclude_none=True))
+    return apply_summary(report, kept_outcomes=True)
 
 
 def can_ask(ctx: Context[AppState]) -> bool:
@@ -169,14 +175,16 @@ async def audit_recent_pushes(
     ctx: Context[AppState],
     namespace: Namespace = None,
     since_hours: Annotated[float, Field(gt=0, le=2160, description="Window in hours, up to 90 days.")] = 24,
-) -> AuditReport:
-    """Audit what was pushed recently: repositories updated in the window and their tags pushed in it
-    (digest, time, pusher where Hub says, platforms), newest first, with a markdown summary."""
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description="Newest pushes to list in full.")] = DEFAULT_LIMIT,
+) -> AuditSummary:
+    """Audit what was pushed recently: totals for the window and the newest tags pushed in it (digest,
+    time, pusher where Hub says, platforms), newest first, with a markdown summary."""
     state = state_of(ctx)
     with hub_errors():
-        return await audit_pushes(
+        report = await audit_pushes(
             state.client, state.namespace(namespace), since_hours=since_hours, progress=_progress(ctx)
         )
+        return audit_summary(report, limit=limit)
 
 
 async def bulk_update_descriptions(
@@ -190,12 +198,12 @@ async def bulk_update_descriptions(
         Literal["description", "full_description", "both"], Field(description="Which descriptions to edit.")
     ] = "description",
     dry_run: Annotated[bool, Field(description="true: only report what would change.")] = True,
-) -> DescriptionReport:
+) -> DescriptionSummary:
     """Find and replace text in many repositories' descriptions. Dry run by default; checks every new
-    description against Hub's limits before writing any. Returns old and new text per repository."""
+    description against Hub's limits before writing any. Returns totals and an excerpt of each change."""
     state = state_of(ctx)
     with hub_errors():
-        return await bulk_descriptions(
+        report = await bulk_descriptions(
             state.client,
             state.namespace(namespace),
             find=find,
@@ -206,3 +214,4 @@ async def bulk_update_descriptions(
             dry_run=dry_run,
             progress=_progress(ctx),
         )
+    return description_summary(report)

@@ -1,18 +1,11 @@
 """Workflows over the client, shared by the MCP tools and the CLI: cleanup, audit, bulk descriptions."""
 
+from dockerhub_mcp.workflows.apply import CleanupReport, ItemOutcome, apply_plan, chosen, report_of
 from dockerhub_mcp.workflows.audit import AuditReport, audit_pushes
-from dockerhub_mcp.workflows.cleanup import (
-    CleanupPlan,
-    CleanupReport,
-    CleanupRules,
-    PlanItem,
-    apply_cleanup,
-    plan_cleanup,
-    plan_id_of,
-    unconfirmed_report,
-)
+from dockerhub_mcp.workflows.cleanup import CleanupPlan, CleanupRules, plan_cleanup
 from dockerhub_mcp.workflows.common import Progress, no_progress
 from dockerhub_mcp.workflows.descriptions import DescriptionReport, bulk_descriptions
+from dockerhub_mcp.workflows.plans import PlanStore, read_plan_file, write_plan_file
 
 __all__ = [
     "AuditReport",
@@ -20,13 +13,16 @@ __all__ = [
     "CleanupReport",
     "CleanupRules",
     "DescriptionReport",
-    "PlanItem",
+    "ItemOutcome",
+    "PlanStore",
     "Progress",
-    "apply_cleanup",
+    "apply_plan",
     "audit_pushes",
     "bulk_descriptions",
+    "chosen",
     "no_progress",
     "plan_cleanup",
-    "plan_id_of",
-    "unconfirmed_report",
+    "read_plan_file",
+    "report_of",
+    "write_plan_file",
 ]

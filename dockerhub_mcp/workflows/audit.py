@@ -1,4 +1,8 @@
-"""On-call audit: what was pushed to a namespace in the last hours, newest first."""
+"""On-call audit: what was pushed to a namespace in the last hours, newest first.
+
+`audit_pushes` reads everything in the window (the CLI's `--json` prints all of it); `audit_summary` is the
+bounded view a tool returns: totals for the whole window and the newest tags in full.
+"""
 
 from __future__ import annotations
 
@@ -11,37 +15,42 @@ from pydantic import Field
 
 from dockerhub_mcp.client import DockerHubClient
 from dockerhub_mcp.errors import DockerHubError, InvalidInputError
-from dockerhub_mcp.models import HubTag, Result
+from dockerhub_mcp.models import HubTag, Result, Timestamp
 from dockerhub_mcp.operations import check_namespace
 from dockerhub_mcp.workflows.common import (
     DEFAULT_CONCURRENCY,
     Progress,
     bounded_map,
+    clip,
     markdown_table,
     no_progress,
 )
 
-__all__ = ["AuditReport", "audit_pushes"]
+__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "AuditReport", "AuditSummary", "audit_pushes", "audit_summary"]
 
 MAX_HOURS = 24 * 90
-MAX_ROWS = 30  # the summary is for a ticket: the full list is in the structured result
+MAX_ROWS = 20  # the markdown is for a ticket: the structured result and the CLI's --json hold more
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+LISTED_REPOSITORIES = 50
+LISTED_ERRORS = 20
 
 
 class PushedTag(Result):
     """A tag pushed in the window."""
 
     name: str
-    digest: str | None
-    pushed_at: datetime
-    pushed_by: str | None = Field(description="Docker Hub username of the last pusher, where Hub says.")
-    architectures: list[str]
+    digest: str | None = None
+    pushed_at: Timestamp
+    pushed_by: str | None = Field(default=None, description="Docker Hub username of the last pusher, where Hub says.")
+    platforms: list[str]
 
 
 class RepositoryPushes(Result):
     """A repository updated in the window, with the tags pushed in it."""
 
     repository: str
-    last_updated: datetime | None
+    last_updated: Timestamp | None = None
     tags: list[PushedTag]
     error: str | None = None
 
@@ -50,10 +59,57 @@ class AuditReport(Result):
     """Repositories and tags pushed in `[since, until]`, newest first."""
 
     namespace: str
-    since: datetime
-    until: datetime
+    since: Timestamp
+    until: Timestamp
     repositories: list[RepositoryPushes]
     tags: int
+    summary_markdown: str
+
+
+class Push(Result):
+    """A tag pushed in the window, with its repository."""
+
+    repository: str
+    tag: str
+    digest: str | None = None
+    pushed_at: Timestamp
+    pushed_by: str | None = None
+    platforms: list[str]
+
+
+class RepositoryActivity(Result):
+    """How much was pushed to one repository in the window."""
+
+    repository: str
+    tags: int
+    last_pushed: Timestamp | None = None
+
+
+class ReadError(Result):
+    """A repository whose tags could not be read."""
+
+    repository: str
+    reason: str
+
+
+class AuditTotals(Result):
+    """Everything in the window, however much of it is listed."""
+
+    repositories: int
+    tags: int
+
+
+class AuditSummary(Result):
+    """Pushes in `[since, until]`, bounded: totals for the window, the newest tags in full."""
+
+    namespace: str
+    since: Timestamp
+    until: Timestamp
+    totals: AuditTotals
+    tags: list[Push] = Field(description="The newest pushes, at most `limit`.")
+    truncated: bool = Field(description="More pushes happened than are listed (the CLI's --json lists all).")
+    repositories: list[RepositoryActivity] = Field(description="The repositories pushed to most recently.")
+    errors: list[ReadError]
     summary_markdown: str
 
 
@@ -132,7 +188,7 @@ async def audit_pushes(
                 digest=t.effective_digest,
                 pushed_at=t.pushed_at,
                 pushed_by=t.last_updater_username,
-                architectures=t.architectures,
+                platforms=t.architectures,
             )
             for t in tags
             if t.pushed_at is not None
@@ -148,31 +204,77 @@ async def audit_pushes(
         until=until,
         repositories=results,
         tags=sum(len(r.tags) for r in results),
-        summary_markdown=_markdown(namespace, since_hours, results),
+        summary_markdown=_markdown(namespace, since_hours, _newest(results), MAX_ROWS, results),
     )
 
 
-def _markdown(namespace: str, hours: float, results: Sequence[RepositoryPushes]) -> str:
-    count = sum(len(r.tags) for r in results)
-    head = f"**Pushes to `{namespace}` in the last {hours:g} h**: {count} tags in {len(results)} repositories."
-    rows = [
-        (
-            f"{r.repository}:{t.name}",
-            t.pushed_at.strftime("%Y-%m-%d %H:%M UTC"),
-            t.pushed_by or "?",
-            ", ".join(t.architectures) or "?",
-            (t.digest or "?")[:19],
+def _newest(results: Sequence[RepositoryPushes]) -> list[Push]:
+    pushes = [
+        Push(
+            repository=r.repository,
+            tag=t.name,
+            digest=t.digest,
+            pushed_at=t.pushed_at,
+            pushed_by=t.pushed_by,
+            platforms=t.platforms,
         )
         for r in results
         for t in r.tags
     ]
-    rows.sort(key=lambda row: row[1], reverse=True)
+    pushes.sort(key=lambda p: (p.pushed_at, p.repository, p.tag), reverse=True)
+    return pushes
+
+
+def audit_summary(report: AuditReport, *, limit: int = DEFAULT_LIMIT) -> AuditSummary:
+    """The bounded view of `report` a tool returns: the newest `limit` pushes and totals for all of them."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInputError(f"limit must be between 1 and {MAX_LIMIT}.")
+    pushes = _newest(report.repositories)
+    active = [
+        RepositoryActivity(
+            repository=r.repository, tags=len(r.tags), last_pushed=max((t.pushed_at for t in r.tags), default=None)
+        )
+        for r in report.repositories
+        if r.tags
+    ]
+    active.sort(key=lambda a: (a.last_pushed is not None, a.last_pushed), reverse=True)
+    failed = [r for r in report.repositories if r.error]
+    hours = (report.until - report.since).total_seconds() / 3600
+    return AuditSummary(
+        namespace=report.namespace,
+        since=report.since,
+        until=report.until,
+        totals=AuditTotals(repositories=len(active), tags=len(pushes)),
+        tags=pushes[:limit],
+        truncated=len(pushes) > limit,
+        repositories=active[:LISTED_REPOSITORIES],
+        errors=[ReadError(repository=r.repository, reason=clip(r.error or "")) for r in failed[:LISTED_ERRORS]],
+        summary_markdown=_markdown(report.namespace, hours, pushes, min(limit, MAX_ROWS), report.repositories),
+    )
+
+
+def _markdown(
+    namespace: str, hours: float, pushes: Sequence[Push], rows: int, results: Sequence[RepositoryPushes]
+) -> str:
+    repositories = sum(1 for r in results if r.tags)
+    head = f"**Pushes to `{namespace}` in the last {hours:g} h**: {len(pushes)} tags in {repositories} repositories."
+    table = [
+        (
+            f"{p.repository}:{p.tag}",
+            p.pushed_at.strftime("%Y-%m-%d %H:%M UTC"),
+            p.pushed_by or "?",
+            ", ".join(p.platforms) or "?",
+            (p.digest or "?")[:19],
+        )
+        for p in pushes[:rows]
+    ]
     lines = [head]
-    if rows:
-        lines += ["", markdown_table(("tag", "pushed", "by", "platforms", "digest"), rows[:MAX_ROWS])]
-    if len(rows) > MAX_ROWS:
-        lines += ["", f"… and {len(rows) - MAX_ROWS} more tags (see `repositories`)."]
-    failed = [r for r in results if r.error]
+    if table:
+        lines += ["", markdown_table(("tag", "pushed", "by", "platforms", "digest"), table)]
+    if len(pushes) > rows:
+        lines += ["", f"… and {len(pushes) - rows} more tags."]
+    failed = [r.repository for r in results if r.error]
     if failed:
-        lines += ["", f"Could not read: {', '.join(r.repository for r in failed)}."]
+        more = f" and {len(failed) - 10} more" if len(failed) > 10 else ""
+        lines += ["", f"Could not read: {', '.join(failed[:10])}{more}."]
     return "\n".join(lines)

@@ -9,7 +9,7 @@ import anyio
 
 from dockerhub_mcp.errors import DockerHubError
 
-__all__ = ["DEFAULT_CONCURRENCY", "Progress", "bounded_map", "human_bytes", "markdown_table", "no_progress"]
+__all__ = ["DEFAULT_CONCURRENCY", "Progress", "bounded_map", "clip", "human_bytes", "markdown_table", "no_progress"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -69,9 +69,14 @@ def human_bytes(size: int) -> str:
     raise AssertionError("unreachable")
 
 
+def clip(text: str, limit: int = 160) -> str:
+    """`text` cut to `limit` characters (with an ellipsis): results stay bounded however long Hub's words."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _cell(value: object) -> str:
     # Hub-supplied names are data: keep them from breaking out of the table.
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return clip(str(value)).replace("|", "\\|").replace("\n", " ")
 
 
 def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

@@ -1,11 +1,18 @@
-"""Bulk description updates: a literal find/replace over a namespace's descriptions, dry run first."""
+"""Bulk description updates: a literal find/replace over a namespace's descriptions, dry run first.
+
+`bulk_descriptions` reports every repository with its whole old and new text (the CLI's `--json`);
+`description_summary` is the bounded view a tool returns: totals and a short excerpt around each change.
+"""
 
 from __future__ import annotations
 
 import difflib
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Literal
+
+from pydantic import Field
 
 from dockerhub_mcp.client import DockerHubClient
 from dockerhub_mcp.errors import DockerHubError, InvalidInputError, TransportError, UpstreamError
@@ -20,16 +27,29 @@ from dockerhub_mcp.workflows.common import (
     DEFAULT_CONCURRENCY,
     Progress,
     bounded_map,
+    clip,
     markdown_table,
     no_progress,
 )
 
-__all__ = ["DescriptionReport", "bulk_descriptions"]
+__all__ = ["DescriptionReport", "DescriptionSummary", "bulk_descriptions", "description_summary"]
 
 Field_ = Literal["description", "full_description", "both"]
 Status = Literal["unchanged", "would_change", "changed", "failed"]
 STATUSES: tuple[Status, ...] = ("unchanged", "would_change", "changed", "failed")
 MAX_FIND = 1000
+CONTEXT = 30  # characters of an excerpt on each side of the first change
+MAX_EXCERPT = 160
+LISTED_CHANGES = 50
+TABLE_ROWS = 20
+
+
+class Excerpt(Result):
+    """The text around the first change in one field, before and after."""
+
+    field: Literal["description", "full_description"]
+    before: str
+    after: str
 
 
 class RepositoryDescriptions(Result):
@@ -40,6 +60,7 @@ class RepositoryDescriptions(Result):
     description_old: str | None = None
     description_new: str | None = None
     full_description_diff: str | None = None
+    changes: list[Excerpt] = Field(default_factory=list)
     reason: str | None = None
 
 
@@ -50,7 +71,7 @@ class DescriptionReport(Result):
     field: Field_
     dry_run: bool
     repositories: list[RepositoryDescriptions]
-    totals: dict[str, int]
+    totals: dict[Status, int]
     summary_markdown: str
 
 
@@ -190,7 +211,7 @@ async def bulk_descriptions(
         written.get(repo.name) or _entry(repo, body, "would_change" if body else "unchanged") for repo, body in planned
     ]
     counts = Counter(r.status for r in results)
-    totals: dict[str, int] = {s: counts.get(s, 0) for s in STATUSES}
+    totals: dict[Status, int] = {s: counts.get(s, 0) for s in STATUSES}
     return DescriptionReport(
         namespace=namespace,
         field=field,
@@ -214,15 +235,73 @@ async def _settle(
     return _entry(repo, body, "failed", reason=str(exc))
 
 
+def excerpt(field: Literal["description", "full_description"], old: str, new: str) -> Excerpt:
+    """`old` and `new` whole when short, else a window of each around where they differ (`…` where cut)."""
+    if max(len(old), len(new)) <= MAX_EXCERPT:
+        return Excerpt(field=field, before=old, after=new)
+    # Character by character is the point here: these are texts, not paths.
+    start = len(os.path.commonprefix([old, new]))  # noqa: RUF071
+    tail = len(os.path.commonprefix([old[start:][::-1], new[start:][::-1]]))  # noqa: RUF071
+
+    def window(text: str) -> str:
+        left = max(0, start - CONTEXT)
+        right = min(len(text), len(text) - tail + CONTEXT, left + MAX_EXCERPT)
+        return ("…" if left else "") + text[left:right] + ("…" if right < len(text) else "")
+
+    return Excerpt(field=field, before=window(old), after=window(new))
+
+
 def _entry(
     repo: HubRepository, new: dict[str, str], status: Status, reason: str | None = None
 ) -> RepositoryDescriptions:
     entry = RepositoryDescriptions(repository=repo.name, status=status, reason=reason)
     if "description" in new:
         entry.description_old, entry.description_new = repo.description, new["description"]
+        entry.changes.append(excerpt("description", repo.description or "", new["description"]))
     if "full_description" in new:
         entry.full_description_diff = _diff(repo.name, repo.full_description or "", new["full_description"])
+        entry.changes.append(excerpt("full_description", repo.full_description or "", new["full_description"]))
     return entry
+
+
+class Change(Result):
+    """What changed (or would) in one repository, as excerpts."""
+
+    repository: str
+    status: Status
+    changes: list[Excerpt]
+    reason: str | None = None
+
+
+class DescriptionSummary(Result):
+    """A bulk description run, bounded: totals, and excerpts of at most 50 changes (the CLI's --json has all)."""
+
+    namespace: str
+    field: Field_
+    dry_run: bool
+    totals: dict[Status, int]
+    changes: list[Change]
+    truncated: bool
+    summary_markdown: str
+
+
+def description_summary(report: DescriptionReport) -> DescriptionSummary:
+    """The bounded view of `report` a tool returns."""
+    touched = [r for r in report.repositories if r.status != "unchanged"]
+    return DescriptionSummary(
+        namespace=report.namespace,
+        field=report.field,
+        dry_run=report.dry_run,
+        totals=report.totals,
+        changes=[
+            Change(
+                repository=r.repository, status=r.status, changes=r.changes, reason=clip(r.reason) if r.reason else None
+            )
+            for r in touched[:LISTED_CHANGES]
+        ],
+        truncated=len(touched) > LISTED_CHANGES,
+        summary_markdown=report.summary_markdown,
+    )
 
 
 def _markdown(
@@ -231,7 +310,7 @@ def _markdown(
     replace: str,
     dry_run: bool,
     results: Sequence[RepositoryDescriptions],
-    totals: dict[str, int],
+    totals: dict[Status, int],
 ) -> str:
     verb = "would change" if dry_run else "changed"
     head = (
@@ -239,12 +318,14 @@ def _markdown(
         + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in totals.items() if n)
         + ("." if results else "no repositories.")
     )
+    touched = [r for r in results if r.status != "unchanged"]
     rows = [
         (r.repository, r.status, r.description_new if r.description_new is not None else "(full description)")
-        for r in results
-        if r.status != "unchanged"
+        for r in touched[:TABLE_ROWS]
     ]
     lines = [head]
     if rows:
         lines += ["", markdown_table(("repository", verb, "new description"), rows)]
+    if len(touched) > TABLE_ROWS:
+        lines += ["", f"… and {len(touched) - TABLE_ROWS} more repositories."]
     return "\n".join(lines)
