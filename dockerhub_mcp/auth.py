@@ -1,8 +1,9 @@
-"""Docker Hub authentication: exchange username + personal access token for a short-lived JWT.
+"""Docker Hub authentication: exchange an access token for a short-lived JWT.
 
-Hub refuses a PAT as a bearer token, so `HubAuth` exchanges it at `POST /v2/auth/token` (falling back
-to the older `POST /v2/users/login` where that route is missing), caches the JWT until 60 s before it
-expires, lets one exchange run at a time however many requests wait for it, and on a 401 exchanges
+Hub refuses an access token as a bearer, so `HubAuth` exchanges it at `POST /v2/auth/token` (identifier:
+the username for a personal access token, the organization for an organization access token; a PAT falls
+back to the older `POST /v2/users/login` where that route is missing), caches the JWT until 60 s before
+it expires, lets one exchange run at a time however many requests wait for it, and on a 401 exchanges
 once more and retries the request once.
 """
 
@@ -22,6 +23,7 @@ import stamina
 from pydantic import SecretStr
 
 from dockerhub_mcp import __version__
+from dockerhub_mcp.config import TokenKind
 from dockerhub_mcp.errors import (
     AuthenticationError,
     DockerHubError,
@@ -45,7 +47,7 @@ FALLBACK_PERIOD = 3600.0  # after falling back to /v2/users/login, try /v2/auth/
 USER_AGENT = f"dockerhub-mcp/{__version__}"
 JSON_HEADERS = {"Accept": "application/json", "Content-Type": "application/json", "User-Agent": USER_AGENT}
 
-TOKEN_ROUTE = "/v2/auth/token"  # noqa: S105 - a route, not a password
+TOKEN_ROUTE = "/v2/auth/token"
 LOGIN_ROUTE = "/v2/users/login"
 
 
@@ -72,9 +74,10 @@ class HubAuth(httpx2.Auth):
 
     Args:
         base_url: the Hub API base URL (token routes are resolved against it).
-        username: the Docker Hub username that owns the token.
-        token: the personal access token.
+        username: the Docker Hub username that owns the token (the organization, for an OAT).
+        token: the access token.
         send: sends an exchange request without authentication (the client's own connection pool).
+        token_kind: `pat` or `oat` (an OAT has no fallback to the old login route).
         clock: unix time source, injectable so tests can move time without sleeping.
         timeout: seconds an exchange may take.
     """
@@ -86,6 +89,7 @@ class HubAuth(httpx2.Auth):
         token: SecretStr,
         send: Send,
         *,
+        token_kind: TokenKind = "pat",
         clock: Callable[[], float] = time.time,
         timeout: float = 30.0,
     ) -> None:
@@ -93,6 +97,7 @@ class HubAuth(httpx2.Auth):
         self._timeout = timeout
         self._username = username
         self._token = token
+        self._token_kind = token_kind
         self._send = send
         self._clock = clock
         self._lock = anyio.Lock()
@@ -147,7 +152,12 @@ class HubAuth(httpx2.Auth):
 
     async def _exchange(self) -> str:
         login_only = self._clock() < self._login_route_until
-        for route in (LOGIN_ROUTE,) if login_only else (TOKEN_ROUTE, LOGIN_ROUTE):
+        # The old login route takes a username and a PAT or password, never an organization's token.
+        if self._token_kind == "oat":
+            routes: tuple[str, ...] = (TOKEN_ROUTE,)
+        else:
+            routes = (LOGIN_ROUTE,) if login_only else (TOKEN_ROUTE, LOGIN_ROUTE)
+        for route in routes:
             response = await self._post(route)
             token = self._accept(route, response)
             if token is not None:

@@ -141,7 +141,7 @@ def _report_file(path: Path | None) -> Iterator[Callable[[BaseModel], None]]:
 
 
 def _emit(result: BaseModel, summary: str, as_json: bool, out: TextIO) -> None:
-    out.write((result.model_dump_json(indent=2) if as_json else summary) + "\n")
+    out.write((result.model_dump_json(indent=2, exclude_none=True) if as_json else summary) + "\n")
 
 
 async def run_command(args: argparse.Namespace, client: DockerHubClient, out: TextIO | None = None) -> int:

@@ -14,12 +14,11 @@ from collections.abc import Callable, Sequence
 
 import anyio
 import httpx2
-from pydantic import SecretStr
 
 from dockerhub_mcp import __version__
 from dockerhub_mcp.batch import add_commands, run_command
 from dockerhub_mcp.client import DockerHubClient
-from dockerhub_mcp.config import ConfigError, Settings, is_loopback, parse_bool
+from dockerhub_mcp.config import ConfigError, Settings, is_loopback
 from dockerhub_mcp.errors import DockerHubError
 from dockerhub_mcp.server import WILDCARD_HOSTS, build_server, run_http
 
@@ -36,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--sandbox", action="store_true", help="serve against the built-in sandbox Hub, no account")
     parser.add_argument("--read-only", action="store_true", help="register only read-only tools")
+    parser.add_argument(
+        "--token-kind", choices=("pat", "oat"), help="the kind of DOCKERHUB_TOKEN (default: from its prefix)"
+    )
     parser.add_argument("--transport", choices=("stdio", "http"), default="stdio")
     parser.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
@@ -63,20 +65,24 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def _settings(args: argparse.Namespace) -> tuple[Settings, httpx2.AsyncBaseTransport | None]:
-    if args.sandbox:
-        from dockerhub_mcp import sandbox  # noqa: PLC0415 - the simulator loads only in sandbox mode
+    """The settings, read in one place for every mode; with --sandbox, the sandbox's credentials stand in."""
+    env = dict(os.environ)
+    if args.token_kind:
+        env["DOCKERHUB_TOKEN_KIND"] = args.token_kind
+    if not args.sandbox:
+        return Settings.from_env(env, read_only=args.read_only), None
+    from dockerhub_mcp import sandbox  # noqa: PLC0415 - the simulator loads only in sandbox mode
 
-        hub = sandbox.build_sandbox()
-        settings = Settings(
-            username=sandbox.SANDBOX_USERNAME,
-            token=SecretStr(sandbox.SANDBOX_TOKEN),
-            api_url=SANDBOX_API_URL,
-            label=os.environ.get("DOCKERHUB_LABEL") or "Sandbox",
-            read_only=args.read_only or parse_bool("DOCKERHUB_READ_ONLY", os.environ.get("DOCKERHUB_READ_ONLY", "")),
-            sandbox=True,
-        )
-        return settings, httpx2.ASGITransport(app=hub.app)
-    return Settings.from_env(os.environ, read_only=args.read_only), None
+    oat = env.get("DOCKERHUB_TOKEN_KIND", "").strip().lower() == "oat"
+    env.pop("DOCKERHUB_TOKEN_FILE", None)
+    env |= {
+        "DOCKERHUB_USERNAME": sandbox.SANDBOX_ORG if oat else sandbox.SANDBOX_USERNAME,
+        "DOCKERHUB_TOKEN": sandbox.SANDBOX_OAT if oat else sandbox.SANDBOX_TOKEN,
+        "DOCKERHUB_API_URL": SANDBOX_API_URL,
+        "DOCKERHUB_LABEL": env.get("DOCKERHUB_LABEL") or ("Sandbox (acme)" if oat else "Sandbox"),
+    }
+    settings = Settings.from_env(env, read_only=args.read_only, sandbox=True)
+    return settings, httpx2.ASGITransport(app=sandbox.build_sandbox().app)
 
 
 async def _check(settings: Settings, transport: httpx2.AsyncBaseTransport | None, clock: Clock) -> int:
@@ -86,7 +92,8 @@ async def _check(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         except DockerHubError as exc:
             print(f"not ok: {exc}")
             return 1
-    print(f"ok: signed in to {settings.api_url} as {settings.username}")
+    kind = "an organization access token" if settings.token_kind == "oat" else "a personal access token"
+    print(f"ok: signed in to {settings.api_url} as {settings.username} with {kind}")
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -21,6 +22,7 @@ __all__ = [
     "DEFAULT_PLAN_TTL",
     "ConfigError",
     "Settings",
+    "TokenKind",
     "is_loopback",
     "parse_bool",
     "parse_duration",
@@ -30,6 +32,7 @@ __all__ = [
 DEFAULT_API_URL = "https://hub.docker.com"
 DEFAULT_PLAN_TTL = 24 * 3600.0
 MIN_PLAN_KEY = 16
+TokenKind = Literal["pat", "oat"]
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -47,6 +50,19 @@ def parse_bool(name: str, value: str) -> bool:
     if lowered in _FALSE:
         return False
     raise ConfigError(f"{name} must be true or false (got {value!r}).")
+
+
+def _token_kind(env: Mapping[str, str], token: str) -> TokenKind:
+    """`DOCKERHUB_TOKEN_KIND` when set, else what the token's prefix says (`dckr_oat_` is an OAT)."""
+    said = env.get("DOCKERHUB_TOKEN_KIND", "").strip().lower()
+    if said not in ("", "pat", "oat"):
+        raise ConfigError(f"DOCKERHUB_TOKEN_KIND must be pat or oat (got {said!r}).")
+    looks: TokenKind = "oat" if token.startswith("dckr_oat_") else "pat"
+    if said == "oat" and token.startswith("dckr_pat_"):
+        raise ConfigError("DOCKERHUB_TOKEN_KIND is oat but DOCKERHUB_TOKEN holds a personal access token (dckr_pat_).")
+    if said == "pat" and looks == "oat":
+        raise ConfigError("DOCKERHUB_TOKEN_KIND is pat but DOCKERHUB_TOKEN holds an organization access token.")
+    return "oat" if said == "oat" else looks
 
 
 def _token(env: Mapping[str, str]) -> str:
@@ -125,8 +141,9 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    username: str
+    username: str = Field(description="The Docker ID, or with an organization access token the organization.")
     token: SecretStr
+    token_kind: TokenKind = "pat"
     api_url: str = DEFAULT_API_URL
     label: str | None = None
     read_only: bool = False
@@ -151,8 +168,8 @@ class Settings(BaseModel):
         return value
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], *, read_only: bool = False) -> Settings:
-        """Read the settings from `env`.
+    def from_env(cls, env: Mapping[str, str], *, read_only: bool = False, sandbox: bool = False) -> Settings:
+        """Read the settings from `env` (for `sandbox`, `env` carries the sandbox's credentials and API URL).
 
         Raises:
             ConfigError: a required variable is missing or empty, or a value is invalid.
@@ -172,11 +189,12 @@ class Settings(BaseModel):
             check_namespace(username)
         except InvalidInputError as exc:
             raise ConfigError(
-                "DOCKERHUB_USERNAME is not a Docker ID: use 2-255 lowercase letters, digits, '-' or '_'."
+                "DOCKERHUB_USERNAME is not a Docker ID or organization name: use 2-255 lowercase letters, digits, "
+                "'-' or '_'."
             ) from exc
         api_url = env.get("DOCKERHUB_API_URL", "").strip() or DEFAULT_API_URL
         host = urlsplit(api_url).hostname or ""
-        if api_url.startswith("http://") and not is_loopback(host):
+        if urlsplit(api_url).scheme.lower() == "http" and not is_loopback(host) and not sandbox:
             # The PAT crosses the wire at every exchange: cleartext only to this machine.
             raise ConfigError("DOCKERHUB_API_URL must use https:// (plain http is allowed only for loopback).")
         read_only = read_only or parse_bool("DOCKERHUB_READ_ONLY", env.get("DOCKERHUB_READ_ONLY", ""))
@@ -185,6 +203,7 @@ class Settings(BaseModel):
             return cls(
                 username=username,
                 token=SecretStr(token),
+                token_kind=_token_kind(env, token),
                 api_url=api_url,
                 label=env.get("DOCKERHUB_LABEL", "").strip() or None,
                 read_only=read_only,
@@ -193,6 +212,7 @@ class Settings(BaseModel):
                 max_retry_wait=_duration(env, "DOCKERHUB_MAX_RETRY_WAIT", 60.0, low=0.001, high=3600),
                 plan_ttl=_duration(env, "DOCKERHUB_PLAN_TTL", DEFAULT_PLAN_TTL, low=60, high=30 * 86400),
                 plan_key=_plan_key(env),
+                sandbox=sandbox,
             )
         except ValueError as exc:
             raise ConfigError(

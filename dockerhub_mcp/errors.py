@@ -5,7 +5,7 @@ DockerHubError                    every failure the client reports; `str()` is s
 ├── InvalidInputError             our own checks (nothing was sent) or Hub's 400/422
 ├── AuthenticationError           the exchange failed, or the JWT was refused twice (401)
 ├── PermissionDeniedError         403: PAT level too low, no permission on the repository
-│   └── TokenKindError            the operation needs an organization access token (or another credential)
+│   └── TokenKindError            the operation needs the other kind of access token (or another credential)
 ├── NotFoundError                 404
 ├── RateLimitedError              429, with `retry_after` seconds when Hub said
 ├── UpstreamError                 5xx, redirects, unexpected bodies
@@ -53,6 +53,7 @@ PAT_REFUSED_WORDINGS = (
     "forbidden with personal access token",
     "issued from a personal access token",
 )
+OAT_REFUSED_WORDINGS = ("token issued from organization access token", "issued from an organization access token")
 
 
 class DockerHubError(Exception):
@@ -81,7 +82,7 @@ class PermissionDeniedError(DockerHubError):
 
 
 class TokenKindError(PermissionDeniedError):
-    """The operation is served only to another kind of credential (an organization access token)."""
+    """The operation is served only to another kind of credential (the other kind of access token)."""
 
 
 class NotFoundError(DockerHubError):
@@ -210,7 +211,7 @@ def error_from_response(  # noqa: PLR0911 - one branch per status family is the 
     headers: Mapping[str, str],
     *,
     what: str,
-    kind: str = "pat",
+    kind: str = "any",
     pat_level: str | None = None,
     now: Callable[[], float] = time.time,
     redact: Sequence[str] = (),
@@ -222,7 +223,8 @@ def error_from_response(  # noqa: PLR0911 - one branch per status family is the 
         body: the raw body; only a short, redacted excerpt of Hub's message is kept.
         headers: the answer's headers (for `Retry-After`).
         what: the operation in words, e.g. "get a tag ('demo/web:v1')".
-        kind: the operation's token kind in `operations.OPERATIONS` (`oat_only` changes the 403 message).
+        kind: the operation's token kind in `operations.OPERATIONS` (`oat_only`, `pat_only` change the 403
+            message).
         pat_level: the PAT level the operation needs, for the 403 message.
         now: the clock, for `Retry-After` given as a date.
         redact: secrets to strip from Hub's wording.
@@ -238,7 +240,9 @@ def error_from_response(  # noqa: PLR0911 - one branch per status family is the 
     if status == 403:
         refused_for_pat = any(w in said.lower() for w in PAT_REFUSED_WORDINGS)
         if refused_for_pat and kind == "oat_only":
-            return TokenKindError(token_kind_message(what), status=status)
+            return TokenKindError(token_kind_message(what, "oat"), status=status)
+        if any(w in said.lower() for w in OAT_REFUSED_WORDINGS):
+            return TokenKindError(token_kind_message(what, "pat"), status=status)
         needs = f" It needs a personal access token with {PAT_LEVELS[pat_level]}." if pat_level in PAT_LEVELS else ""
         if refused_for_pat:
             return PermissionDeniedError(
@@ -265,9 +269,13 @@ def error_from_response(  # noqa: PLR0911 - one branch per status family is the 
     return UpstreamError(f"Docker Hub failed on {what} with HTTP {status}{detail}.", status=status)
 
 
-def token_kind_message(what: str) -> str:
-    """The one wording for operations a personal access token cannot perform."""
+_TOKEN_NAMES = {"oat": "an organization access token (OAT)", "pat": "a personal access token (PAT)"}
+
+
+def token_kind_message(what: str, needed: str) -> str:
+    """The one wording for an operation the connected kind of token cannot perform (`needed`: pat or oat)."""
+    have = "pat" if needed == "oat" else "oat"
     return (
-        f"{what[:1].upper()}{what[1:]} needs a Docker Hub organization access token (OAT); this server is "
-        "authenticated with a personal access token, which Docker Hub refuses for it."
+        f"{what[:1].upper()}{what[1:]} needs a Docker Hub {_TOKEN_NAMES[needed].split(' ', 1)[1]}; this server is "
+        f"authenticated with {_TOKEN_NAMES[have]}, which Docker Hub refuses for it."
     )

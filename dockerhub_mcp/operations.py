@@ -1,9 +1,13 @@
 """Which Docker Hub operations exist, which credential each needs, and the naming rules for paths.
 
-The table `OPERATIONS` is the only place that decides what a personal access token (PAT) may be sent
-to: the client consults it before every request, and `hub_request` accepts nothing outside it. It
-holds every operation of Docker's OpenAPI spec plus the routes real clients use outside it
-(`../shared/docs/hub-facts.md` §2-3).
+The table `OPERATIONS` is the only place that decides what a personal access token (PAT) or an
+organization access token (OAT) may be sent to: the client consults it before every request, and
+`hub_request` accepts nothing outside it. It holds every operation of Docker's OpenAPI spec plus the
+routes real clients use outside it (`../shared/docs/hub-facts.md` §2-3, §10).
+
+Kinds: `any` (either token), `pat_only` (user routes an OAT cannot use), `oat_only` (organization
+routes Hub refuses to PAT-derived JWTs), `not_sent` (credentials and SCIM: this server never sends them),
+`deprecated` (named with their canonical replacement) and `refused` (deleting a repository).
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ __all__ = [
     "operation",
 ]
 
-Kind = Literal["pat", "oat_only", "not_for_pat", "deprecated", "refused"]
+Kind = Literal["any", "pat_only", "oat_only", "not_sent", "deprecated", "refused"]
 RepositoryOrdering = Literal["last_updated", "-last_updated", "name", "-name", "pull_count", "-pull_count"]
 TagOrdering = Literal["last_updated", "-last_updated", "name", "-name"]
 Permission = Literal["read", "write", "admin"]
@@ -54,6 +58,7 @@ REPOSITORY_RE = re.compile(r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*")
 TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 # Other path variables (ids, uuids, org and team names, usernames) of the raw request tool.
 SEGMENT_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@-]{0,254}")
+GROUP_ID_RE = re.compile(r"[1-9][0-9]{0,18}")
 MAX_DESCRIPTION = 100
 MAX_FULL_DESCRIPTION = 25_000
 MAX_GLOB = 128
@@ -74,6 +79,8 @@ class Operation:
     replacement: str | None = None
     reason: str | None = None
     idempotent: bool = False
+    slash: bool = False  # sent with a trailing slash, as the clients that prove the route do
+    public: bool = False  # sent without credentials: the public image search takes none
 
     @property
     def segments(self) -> tuple[str, ...]:
@@ -92,17 +99,31 @@ def _op(
     replacement: str | None = None,
     reason: str | None = None,
     idempotent: bool | None = None,
+    slash: bool = False,
+    public: bool = False,
 ) -> Operation:
     # Safe to send twice: HTTP's idempotent methods, unless a row says otherwise (PATCH of set values can be).
     repeatable = method in ("GET", "HEAD", "PUT", "DELETE") if idempotent is None else idempotent
     return Operation(
-        key, method, template, kind, method in ("GET", "HEAD"), level, summary, replacement, reason, repeatable
+        key,
+        method,
+        template,
+        kind,
+        method in ("GET", "HEAD"),
+        level,
+        summary,
+        replacement,
+        reason,
+        repeatable,
+        slash,
+        public,
     )
 
 
 _NS = "/v2/namespaces/{namespace}/repositories"
 _REPO = _NS + "/{repository}"
 _ORG_GROUP = "/v2/orgs/{org_name}/groups/{group_name}"
+_REPO_GROUPS = "/v2/repositories/{namespace}/{repository}/groups"
 _NO_CREDENTIALS = "the server manages its own credentials; a model must not mint or read tokens"
 
 
@@ -110,38 +131,49 @@ _NO_CREDENTIALS = "the server manages its own credentials; a model must not mint
 # fmt: off
 OPERATIONS: tuple[Operation, ...] = (
     # Authentication: the client does this itself.
-    _op("login", "POST", "/v2/users/login", "not_for_pat", "none", "log in (deprecated)", reason=_NO_CREDENTIALS),
-    _op("login_2fa", "POST", "/v2/users/2fa-login", "not_for_pat", "none", "second-factor login", reason=_NO_CREDENTIALS),
-    _op("auth_token", "POST", "/v2/auth/token", "not_for_pat", "none", "create an access token", reason=_NO_CREDENTIALS),
+    _op("login", "POST", "/v2/users/login", "not_sent", "none", "log in (deprecated)", reason=_NO_CREDENTIALS),
+    _op("login_2fa", "POST", "/v2/users/2fa-login", "not_sent", "none", "second-factor login", reason=_NO_CREDENTIALS),
+    _op("auth_token", "POST", "/v2/auth/token", "not_sent", "none", "create an access token", reason=_NO_CREDENTIALS),
     # Personal and organization access-token management.
-    _op("pat_post_0", "POST", "/v2/access-tokens", "not_for_pat", "none", "manage personal access tokens", reason=_NO_CREDENTIALS),
-    _op("pat_get_1", "GET", "/v2/access-tokens", "not_for_pat", "none", "manage personal access tokens", reason=_NO_CREDENTIALS),
-    _op("pat_patch_2", "PATCH", "/v2/access-tokens/{uuid}", "not_for_pat", "none", "manage personal access tokens", reason=_NO_CREDENTIALS),
-    _op("pat_get_3", "GET", "/v2/access-tokens/{uuid}", "not_for_pat", "none", "manage personal access tokens", reason=_NO_CREDENTIALS),
-    _op("pat_delete_4", "DELETE", "/v2/access-tokens/{uuid}", "not_for_pat", "none", "manage personal access tokens", reason=_NO_CREDENTIALS),
-    _op("oat_post_0", "POST", "/v2/orgs/{name}/access-tokens", "not_for_pat", "none", "manage organization access tokens", reason=_NO_CREDENTIALS),
-    _op("oat_get_1", "GET", "/v2/orgs/{name}/access-tokens", "not_for_pat", "none", "manage organization access tokens", reason=_NO_CREDENTIALS),
-    _op("oat_get_2", "GET", "/v2/orgs/{org_name}/access-tokens/{access_token_id}", "not_for_pat", "none", "manage organization access tokens", reason=_NO_CREDENTIALS),
-    _op("oat_patch_3", "PATCH", "/v2/orgs/{org_name}/access-tokens/{access_token_id}", "not_for_pat", "none", "manage organization access tokens", reason=_NO_CREDENTIALS),
-    _op("oat_delete_4", "DELETE", "/v2/orgs/{org_name}/access-tokens/{access_token_id}", "not_for_pat", "none", "manage organization access tokens", reason=_NO_CREDENTIALS),
+    _op("pat_post_0", "POST", "/v2/access-tokens", "not_sent", "none", "manage personal access tokens", reason=_NO_CREDENTIALS),
+    _op("pat_get_1", "GET", "/v2/access-tokens", "not_sent", "none", "manage personal access tokens", reason=_NO_CREDENTIALS),
+    _op("pat_patch_2", "PATCH", "/v2/access-tokens/{uuid}", "not_sent", "none", "manage personal access tokens", reason=_NO_CREDENTIALS),
+    _op("pat_get_3", "GET", "/v2/access-tokens/{uuid}", "not_sent", "none", "manage personal access tokens", reason=_NO_CREDENTIALS),
+    _op("pat_delete_4", "DELETE", "/v2/access-tokens/{uuid}", "not_sent", "none", "manage personal access tokens", reason=_NO_CREDENTIALS),
+    _op("oat_post_0", "POST", "/v2/orgs/{name}/access-tokens", "not_sent", "none", "manage organization access tokens", reason=_NO_CREDENTIALS),
+    _op("oat_get_1", "GET", "/v2/orgs/{name}/access-tokens", "not_sent", "none", "manage organization access tokens", reason=_NO_CREDENTIALS),
+    _op("oat_get_2", "GET", "/v2/orgs/{org_name}/access-tokens/{access_token_id}", "not_sent", "none", "manage organization access tokens", reason=_NO_CREDENTIALS),
+    _op("oat_patch_3", "PATCH", "/v2/orgs/{org_name}/access-tokens/{access_token_id}", "not_sent", "none", "manage organization access tokens", reason=_NO_CREDENTIALS),
+    _op("oat_delete_4", "DELETE", "/v2/orgs/{org_name}/access-tokens/{access_token_id}", "not_sent", "none", "manage organization access tokens", reason=_NO_CREDENTIALS),
     # Repositories and tags (canonical paths).
-    _op("list_repositories", "GET", _NS, "pat", "public_read", "list repositories"),
-    _op("create_repository", "POST", _NS, "pat", "write", "create a repository"),
-    _op("get_repository", "GET", _REPO, "pat", "public_read", "get a repository"),
-    _op("check_repository", "HEAD", _REPO, "pat", "public_read", "check a repository"),
-    _op("update_repository", "PATCH", _REPO, "pat", "delete", "update a repository's description", idempotent=True),
+    _op("list_repositories", "GET", _NS, "any", "public_read", "list repositories"),
+    _op("create_repository", "POST", _NS, "any", "write", "create a repository"),
+    _op("get_repository", "GET", _REPO, "any", "public_read", "get a repository"),
+    _op("check_repository", "HEAD", _REPO, "any", "public_read", "check a repository"),
+    _op("update_repository", "PATCH", _REPO, "any", "delete", "update a repository's description", idempotent=True),
     _op("delete_repository", "DELETE", _REPO, "refused", "admin", "delete a repository", reason="deleting a whole repository is refused by this server; delete tags instead"),
-    _op("list_tags", "GET", _REPO + "/tags", "pat", "public_read", "list tags"),
-    _op("check_tags", "HEAD", _REPO + "/tags", "pat", "public_read", "check tags"),
-    _op("get_tag", "GET", _REPO + "/tags/{tag}", "pat", "public_read", "get a tag"),
-    _op("check_tag", "HEAD", _REPO + "/tags/{tag}", "pat", "public_read", "check a tag"),
-    _op("delete_tag", "DELETE", _REPO + "/tags/{tag}", "pat", "delete", "delete a tag"),
-    _op("update_immutable_tags", "PATCH", _REPO + "/immutabletags", "pat", "admin", "update immutable tag rules"),
-    _op("verify_immutable_tags", "POST", _REPO + "/immutabletags/verify", "pat", "admin", "verify immutable tag rules"),
-    _op("grant_team_access", "POST", "/v2/repositories/{namespace}/{repository}/groups", "pat", "admin", "grant a team access to a repository"),
+    _op("list_tags", "GET", _REPO + "/tags", "any", "public_read", "list tags"),
+    _op("check_tags", "HEAD", _REPO + "/tags", "any", "public_read", "check tags"),
+    _op("get_tag", "GET", _REPO + "/tags/{tag}", "any", "public_read", "get a tag"),
+    _op("check_tag", "HEAD", _REPO + "/tags/{tag}", "any", "public_read", "check a tag"),
+    _op("delete_tag", "DELETE", _REPO + "/tags/{tag}", "any", "delete", "delete a tag"),
+    _op("update_immutable_tags", "PATCH", _REPO + "/immutabletags", "any", "admin", "update immutable tag rules"),
+    _op("verify_immutable_tags", "POST", _REPO + "/immutabletags/verify", "any", "admin", "verify immutable tag rules"),
+    # Team access to a repository: the spec's POST, and the forms Docker's terraform provider proves (§10).
+    _op("grant_team_access", "POST", _REPO_GROUPS, "any", "admin", "grant a team access to a repository", slash=True),
+    _op("list_repository_groups", "GET", _REPO_GROUPS, "any", "admin", "list the teams with access to a repository", slash=True),
+    _op("get_repository_group", "GET", _REPO_GROUPS + "/{group_id}", "any", "admin", "read a team's access to a repository", slash=True),
+    _op("update_repository_group", "PATCH", _REPO_GROUPS + "/{group_id}", "any", "admin", "change a team's access to a repository", idempotent=True, slash=True),
+    _op("revoke_repository_group", "DELETE", _REPO_GROUPS + "/{group_id}", "any", "admin", "revoke a team's access to a repository", slash=True),
+    # Accounts: user and organization profiles, and the organizations of the signed-in user (§10).
+    _op("list_user_orgs", "GET", "/v2/user/orgs", "pat_only", "public_read", "list the organizations of the signed-in user"),
+    _op("get_org", "GET", "/v2/orgs/{org_name}", "any", "public_read", "read an organization's profile"),
+    _op("get_user", "GET", "/v2/users/{username}", "any", "public_read", "read a user's profile"),
+    # The public image search docker/hub-mcp calls (outside /v2, so hub_request cannot reach it).
+    _op("search_images", "GET", "/api/search/v4", "any", "none", "search public images", public=True),
     # Organization settings: owner-only; token kind unverified, so sent and left to Hub.
-    _op("get_org_settings", "GET", "/v2/orgs/{name}/settings", "pat", "admin", "read organization settings"),
-    _op("update_org_settings", "PUT", "/v2/orgs/{name}/settings", "pat", "admin", "update organization settings"),
+    _op("get_org_settings", "GET", "/v2/orgs/{name}/settings", "any", "admin", "read organization settings"),
+    _op("update_org_settings", "PUT", "/v2/orgs/{name}/settings", "any", "admin", "update organization settings"),
     # Organization access tokens only.
     _op("list_audit_actions", "GET", "/v2/auditlogs/{account}/actions", "oat_only", "none", "list audit log actions"),
     _op("list_audit_logs", "GET", "/v2/auditlogs/{account}", "oat_only", "none", "read audit logs"),
@@ -163,15 +195,15 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("add_team_member", "POST", _ORG_GROUP + "/members", "oat_only", "none", "add a team member"),
     _op("remove_team_member", "DELETE", _ORG_GROUP + "/members/{username}", "oat_only", "none", "remove a team member"),
     # SCIM needs its own SCIM token.
-    _op("scim_get_0", "GET", "/v2/scim/2.0/ServiceProviderConfig", "not_for_pat", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
-    _op("scim_get_1", "GET", "/v2/scim/2.0/ResourceTypes", "not_for_pat", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
-    _op("scim_get_2", "GET", "/v2/scim/2.0/ResourceTypes/{name}", "not_for_pat", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
-    _op("scim_get_3", "GET", "/v2/scim/2.0/Schemas", "not_for_pat", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
-    _op("scim_get_4", "GET", "/v2/scim/2.0/Schemas/{id}", "not_for_pat", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
-    _op("scim_get_5", "GET", "/v2/scim/2.0/Users", "not_for_pat", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
-    _op("scim_post_6", "POST", "/v2/scim/2.0/Users", "not_for_pat", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
-    _op("scim_get_7", "GET", "/v2/scim/2.0/Users/{id}", "not_for_pat", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
-    _op("scim_put_8", "PUT", "/v2/scim/2.0/Users/{id}", "not_for_pat", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
+    _op("scim_get_0", "GET", "/v2/scim/2.0/ServiceProviderConfig", "not_sent", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
+    _op("scim_get_1", "GET", "/v2/scim/2.0/ResourceTypes", "not_sent", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
+    _op("scim_get_2", "GET", "/v2/scim/2.0/ResourceTypes/{name}", "not_sent", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
+    _op("scim_get_3", "GET", "/v2/scim/2.0/Schemas", "not_sent", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
+    _op("scim_get_4", "GET", "/v2/scim/2.0/Schemas/{id}", "not_sent", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
+    _op("scim_get_5", "GET", "/v2/scim/2.0/Users", "not_sent", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
+    _op("scim_post_6", "POST", "/v2/scim/2.0/Users", "not_sent", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
+    _op("scim_get_7", "GET", "/v2/scim/2.0/Users/{id}", "not_sent", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
+    _op("scim_put_8", "PUT", "/v2/scim/2.0/Users/{id}", "not_sent", "none", "SCIM provisioning", reason="SCIM routes need a separate SCIM token"),
     # Deprecated or legacy forms: declined, naming the canonical path.
     _op("legacy_list_repositories", "GET", "/v2/repositories/{namespace}", "deprecated", "none", "list repositories (legacy path)", replacement="GET /v2/namespaces/{namespace}/repositories"),
     _op("legacy_user_repositories", "GET", "/v2/users/{username}/repositories", "deprecated", "none", "list a user's repositories (legacy path)", replacement="GET /v2/namespaces/{namespace}/repositories"),
@@ -185,7 +217,6 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("legacy_get_tag", "GET", "/v2/repositories/{namespace}/{repository}/tags/{tag}", "deprecated", "none", "get a tag (legacy path)", replacement="GET /v2/namespaces/{namespace}/repositories/{repository}/tags/{tag}"),
     _op("legacy_delete_tag", "DELETE", "/v2/repositories/{namespace}/{repository}/tags/{tag}", "deprecated", "none", "delete a tag (legacy path)", replacement="DELETE /v2/namespaces/{namespace}/repositories/{repository}/tags/{tag}"),
     _op("current_user", "GET", "/v2/user", "deprecated", "none", "read the current user", replacement="the get_connection tool (the username comes from DOCKERHUB_USERNAME)"),
-    _op("current_user_orgs", "GET", "/v2/user/orgs", "deprecated", "none", "list the current user's organizations", reason="the route is not part of Docker Hub's documented API"),
 )
 # fmt: on
 
@@ -253,7 +284,19 @@ def is_protected(tag: str, patterns: Sequence[str]) -> bool:
     return any(fnmatchcase(tag, pattern) for pattern in patterns)
 
 
-_CHECKS = {"namespace": check_namespace, "repository": check_repository, "tag": check_tag}
+def _check_group_id(value: str) -> str:
+    if not GROUP_ID_RE.fullmatch(value):
+        raise InvalidInputError(f"Invalid group_id {value!r}: a team id is a positive whole number.")
+    return value
+
+
+_CHECKS = {
+    "namespace": check_namespace,
+    "repository": check_repository,
+    "tag": check_tag,
+    "org_name": check_namespace,
+    "group_id": _check_group_id,
+}
 
 
 def _check_segment(name: str, value: str) -> str:
@@ -279,7 +322,7 @@ def build_path(op: Operation, params: dict[str, str]) -> str:
             out.append(quote(value, safe=""))
         else:
             out.append(segment)
-    return "/" + "/".join(out)
+    return "/" + "/".join(out) + ("/" if op.slash else "")
 
 
 def match_path(method: str, path: str) -> tuple[Operation, dict[str, str]]:

@@ -86,7 +86,7 @@ def retryable(op: Operation, exc: Exception) -> bool:
 
     A 429, or a connection that was never made, was not acted on: any operation may be sent again.
     A 5xx, a timeout or a cut connection may have been acted on: only idempotent operations are retried
-    (a repeated POST granting team access could not be checked: Hub documents no way to read it back).
+    (a POST is not repeated; its caller reads back what Hub holds instead, as the team grant does).
     """
     if isinstance(exc, DockerHubError) and exc.during_exchange:
         return False  # the exchange has its own single retry; looping on it locks the username out

@@ -61,7 +61,7 @@ def build_server(
         version=__version__,
         lifespan=lifespan,
     )
-    register_tools(mcp, read_only=settings.read_only)
+    register_tools(mcp, read_only=settings.read_only, token_kind=settings.token_kind)
     register_resources(mcp)
     return mcp
 

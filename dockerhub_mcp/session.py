@@ -1,7 +1,8 @@
 """A Docker Hub session: one `httpx2.AsyncClient`, the operation table as the gate, retries and pacing.
 
 Every request names an operation of `operations.OPERATIONS`; the session refuses, before sending, any
-operation a personal access token must not be sent to, and any write in read-only mode. Path values are
+operation the connected kind of access token (PAT or OAT) must not be sent to, and any write in
+read-only mode. Path values are
 validated and percent-encoded there too. HTTP failures become the exception tree of `errors.py` here
 and nowhere else. `client.DockerHubClient` adds the typed methods on top.
 """
@@ -80,6 +81,7 @@ class HubSession:
             settings.username,
             settings.token,
             self._send_unauthenticated,
+            token_kind=settings.token_kind,
             clock=clock,
             timeout=settings.timeout,
         )
@@ -126,7 +128,7 @@ class HubSession:
     # The gate and the one place HTTP becomes the exception tree.
 
     def check_allowed(self, op: Operation, params: Mapping[str, str], *, allow_protected: bool = False) -> None:
-        """Raise unless `op` may be sent with this server's PAT in this mode; nothing is sent either way.
+        """Raise unless `op` may be sent with this server's token in this mode; nothing is sent either way.
 
         Deleting a tag that matches DOCKERHUB_PROTECTED_TAGS is refused here too, whichever tool asks,
         unless `allow_protected`.
@@ -138,9 +140,10 @@ class HubSession:
                 f"Tag {tag!r} is protected by DOCKERHUB_PROTECTED_TAGS ({', '.join(self.settings.protected_tags)}); "
                 "deleting it needs delete_tag with allow_protected=true."
             )
-        if op.kind == "oat_only":
-            raise TokenKindError(token_kind_message(what))
-        if op.kind == "not_for_pat":
+        token_kind = self.settings.token_kind
+        if (op.kind, token_kind) in (("oat_only", "pat"), ("pat_only", "oat")):
+            raise TokenKindError(token_kind_message(what, "oat" if op.kind == "oat_only" else "pat"))
+        if op.kind == "not_sent":
             raise TokenKindError(f"This server will not {op.summary}: {op.reason}.")
         if op.kind == "deprecated" and op.replacement:
             raise InvalidInputError(
@@ -187,12 +190,15 @@ class HubSession:
                     tries += 1
                     await self._pause(self.budget.delay(self.clock()))
                     # The exchange runs first, under its own deadline and single retry, never this try's.
-                    await self.auth.jwt()
+                    if not op.public:
+                        await self.auth.jwt()
                     try:
                         with mapped_transport_errors(what), anyio.fail_after(self.settings.timeout):
-                            response = await self._http.request(
+                            request = self._http.build_request(
                                 op.method, path, params=dict(query or {}), content=content, headers=headers
                             )
+                            auth = None if op.public else httpx2.USE_CLIENT_DEFAULT
+                            response = await self._http.send(request, auth=auth)
                     except TransportError as exc:
                         maybe_acted = maybe_acted or not exc.unsent
                         raise
@@ -220,10 +226,7 @@ class HubSession:
                     return response
         except DockerHubError as exc:
             if ambiguous(op, exc):
-                exc.message += (
-                    " It may or may not have taken effect, and Hub offers no way to check: look in Docker Hub "
-                    "before trying again."
-                )
+                exc.message += " It may or may not have taken effect: look in Docker Hub before trying again."
             raise
         raise AssertionError("unreachable: the retry loop returns or raises")
 

@@ -13,10 +13,12 @@ import anyio
 import anyio.lowlevel
 import httpx2
 from mcp import Client
+from mcp.client.session import ElicitationFnT
 from mcp.types import CallToolResult
 
 from dockerhub_mcp.config import Settings
 from dockerhub_mcp.sandbox import SANDBOX_TOKEN, SANDBOX_USERNAME, Clock, Sandbox
+from dockerhub_mcp.server import build_server
 
 SANDBOX_URL = "http://hub.sandbox.test"
 # A bare MCP initialize request, for probing the HTTP transport below the client.
@@ -52,6 +54,23 @@ def clock_sleep(sandbox: Sandbox) -> Callable[[float], Awaitable[None]]:
         await anyio.lowlevel.checkpoint()
 
     return sleep
+
+
+def open_client(
+    sandbox: Sandbox,
+    *,
+    mode: str = "auto",
+    elicitation_callback: ElicitationFnT | None = None,
+    **overrides: object,
+) -> Client:
+    """An in-memory client on a server over `sandbox`; with `elicitation_callback` the host can ask the user."""
+    server = build_server(
+        make_settings(**overrides),
+        transport=httpx2.ASGITransport(app=sandbox.app),
+        clock=sandbox.clock.now,
+        sleep=clock_sleep(sandbox),
+    )
+    return Client(server, mode=mode, elicitation_callback=elicitation_callback)
 
 
 def make_settings(**overrides: object) -> Settings:

@@ -15,15 +15,13 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx2
 import pytest
 from mcp import Client, MCPError
 from mcp.client import ClientRequestContext
 from mcp.types import ElicitRequestParams, ElicitResult, ErrorData
 
 from dockerhub_mcp.sandbox import Clock, Fault, Sandbox, build_sandbox
-from dockerhub_mcp.server import build_server
-from helpers import clock_sleep, error_text, make_settings, planned_tags, read_json, structured
+from helpers import error_text, open_client, planned_tags, read_json, structured
 
 pytestmark = pytest.mark.anyio
 
@@ -86,19 +84,6 @@ def sandbox() -> Sandbox:
     # A multi-arch tag without a tag-level digest: a re-push could not be detected, so it is never planned.
     push(sb, "legacy", 500, tag_digest=None, size=12_000, archs=("amd64", "arm64"))
     return sb
-
-
-def open_client(
-    sandbox: Sandbox, *, mode: str = "auto", prompter: Prompter | None = None, **overrides: object
-) -> Client:
-    """An in-memory client on a server over `sandbox`; with `prompter` the host declares elicitation."""
-    server = build_server(
-        make_settings(**overrides),
-        transport=httpx2.ASGITransport(app=sandbox.app),
-        clock=sandbox.clock.now,
-        sleep=clock_sleep(sandbox),
-    )
-    return Client(server, mode=mode, elicitation_callback=prompter)
 
 
 class Prompter:
@@ -388,7 +373,7 @@ async def test_a_plan_made_by_another_server_is_refused(sandbox: Sandbox) -> Non
     prompter = Prompter(ElicitResult(action="accept", content={"confirm": True}))
     async with open_client(sandbox) as planner:
         plan = await plan_fixture(planner)
-    async with open_client(sandbox, prompter=prompter) as other:
+    async with open_client(sandbox, elicitation_callback=prompter) as other:
         sent = len(sandbox.requests)
         result = await other.call_tool("apply_tag_cleanup", {"plan_id": plan["plan_id"], "confirm": True})
 
@@ -531,7 +516,7 @@ async def test_apply_without_confirm_deletes_nothing_and_says_so(client: Client,
 async def test_accepting_the_prompt_deletes_the_planned_tags(sandbox: Sandbox, mode: str) -> None:
     """Where the host can ask, the user's yes is what deletes, without any confirm argument."""
     prompter = Prompter(ElicitResult(action="accept", content={"confirm": True}))
-    async with open_client(sandbox, mode=mode, prompter=prompter) as client:
+    async with open_client(sandbox, mode=mode, elicitation_callback=prompter) as client:
         plan = await plan_fixture(client)
         report = await apply(client, plan)
 
@@ -557,7 +542,7 @@ async def test_a_declined_prompt_deletes_nothing_even_with_confirm(
 ) -> None:
     """Where the host can ask, only the user's yes deletes: confirm=true from the model does not bypass it."""
     prompter = Prompter(answer)
-    async with open_client(sandbox, mode=mode, prompter=prompter) as client:
+    async with open_client(sandbox, mode=mode, elicitation_callback=prompter) as client:
         plan = await plan_fixture(client)
         before, sent = all_tags(sandbox), len(sandbox.requests)
         report = await apply(client, plan, confirm=True)
@@ -575,7 +560,7 @@ async def test_the_prompt_names_the_namespace_tags_repositories_and_bytes(sandbo
     for i in range(20):
         push(sandbox, f"old-{i:02d}", 100 + i, tag_digest=None, size=500, repository="notes")
     prompter = Prompter(ElicitResult(action="decline"))
-    async with open_client(sandbox, prompter=prompter) as client:
+    async with open_client(sandbox, elicitation_callback=prompter) as client:
         plan = await plan_fixture(client, repositories=["fixture", "notes"], keep_latest=0)
         await apply(client, plan)
 
@@ -690,7 +675,7 @@ async def test_failed_deletes_are_reported_per_tag_and_a_second_apply_finishes_t
 async def test_the_prompt_warns_when_protected_tags_are_included(sandbox: Sandbox) -> None:
     """With allow_protected, the user is told that protected tags are part of what would be deleted."""
     prompter = Prompter(ElicitResult(action="decline"))
-    async with open_client(sandbox, prompter=prompter) as client:
+    async with open_client(sandbox, elicitation_callback=prompter) as client:
         plan = structured(
             await client.call_tool(
                 "plan_tag_cleanup",

@@ -8,7 +8,7 @@ import httpx2
 import pytest
 
 from dockerhub_mcp.cli import main
-from dockerhub_mcp.sandbox import SANDBOX_TOKEN, SANDBOX_USERNAME, build_sandbox
+from dockerhub_mcp.sandbox import SANDBOX_OAT, SANDBOX_TOKEN, SANDBOX_USERNAME, build_sandbox
 from helpers import fixed_clock
 
 
@@ -82,7 +82,7 @@ def test_the_token_can_come_from_a_file(
     code = main(["--check"], transport=httpx2.ASGITransport(app=build_sandbox(clock=fixed_clock()).app))
 
     out, _ = capsys.readouterr()
-    assert (0, "ok: signed in to https://hub.sandbox.test as demo\n") == (code, out)
+    assert (0, "ok: signed in to https://hub.sandbox.test as demo with a personal access token\n") == (code, out)
 
 
 @pytest.mark.parametrize("problem", ["missing", "both"])
@@ -102,3 +102,75 @@ def test_a_token_file_problem_exits_2(
     _, err = capsys.readouterr()
     assert 2 == code
     assert "DOCKERHUB_TOKEN_FILE" in err
+
+
+@pytest.mark.parametrize(
+    ("token", "kind", "expected"),
+    [
+        (SANDBOX_OAT, None, "organization access token"),
+        (SANDBOX_OAT, "oat", "organization access token"),
+        ("acme-token-without-a-prefix", "oat", "organization access token"),
+    ],
+    ids=["by-prefix", "said-and-prefixed", "said-only"],
+)
+def test_an_organization_access_token_is_exchanged_as_the_organization(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], token: str, kind: str | None, expected: str
+) -> None:
+    """`dckr_oat_` or DOCKERHUB_TOKEN_KIND=oat: the username is the organization; --check names the kind."""
+    sandbox = build_sandbox(clock=fixed_clock())
+    if token != SANDBOX_OAT:
+        sandbox.state.add_oat("acme", token)
+    monkeypatch.setenv("DOCKERHUB_USERNAME", "acme")
+    monkeypatch.setenv("DOCKERHUB_TOKEN", token)
+    monkeypatch.setenv("DOCKERHUB_API_URL", "https://hub.sandbox.test")
+    monkeypatch.delenv("DOCKERHUB_TOKEN_FILE", raising=False)
+    if kind is None:
+        monkeypatch.delenv("DOCKERHUB_TOKEN_KIND", raising=False)
+    else:
+        monkeypatch.setenv("DOCKERHUB_TOKEN_KIND", kind)
+
+    code = main(["--check"], transport=httpx2.ASGITransport(app=sandbox.app))
+
+    out, _ = capsys.readouterr()
+    assert (0, f"ok: signed in to https://hub.sandbox.test as acme with an {expected}\n") == (code, out)
+    assert [("POST", "/v2/auth/token")] == [(r.method, r.path) for r in sandbox.requests]
+
+
+@pytest.mark.parametrize(
+    ("token", "kind", "says"),
+    [
+        ("dckr_pat_x", "oat", "DOCKERHUB_TOKEN_KIND is oat but DOCKERHUB_TOKEN holds a personal access token"),
+        (SANDBOX_OAT, "pat", "DOCKERHUB_TOKEN_KIND is pat but DOCKERHUB_TOKEN holds an organization access token"),
+        ("dckr_pat_x", "team", "DOCKERHUB_TOKEN_KIND must be pat or oat"),
+    ],
+    ids=["oat-said-pat-given", "pat-said-oat-given", "unknown-kind"],
+)
+def test_a_token_kind_that_contradicts_the_token_exits_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], token: str, kind: str, says: str
+) -> None:
+    """A kind that cannot be right stops the command with one line, never echoing the token."""
+    monkeypatch.setenv("DOCKERHUB_USERNAME", "acme")
+    monkeypatch.setenv("DOCKERHUB_TOKEN", token)
+    monkeypatch.setenv("DOCKERHUB_TOKEN_KIND", kind)
+
+    code = main(["--check"])
+
+    _, err = capsys.readouterr()
+    assert 2 == code
+    assert says in err and token not in err
+
+
+def test_the_sandbox_runs_as_the_organization_with_token_kind_oat(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--sandbox --token-kind oat` signs in as acme with its OAT; the PAT account stays the default."""
+    monkeypatch.delenv("DOCKERHUB_TOKEN_KIND", raising=False)
+
+    as_org = main(["--sandbox", "--token-kind", "oat", "--check"])
+    org_out = capsys.readouterr().out
+    as_user = main(["--sandbox", "--check"])
+    user_out = capsys.readouterr().out
+
+    assert (0, 0) == (as_org, as_user)
+    assert "as acme with an organization access token" in org_out
+    assert "as demo with a personal access token" in user_out

@@ -22,15 +22,15 @@ async def test_a_403_refusing_a_pat_names_the_level_needed_or_an_organization_to
 ) -> None:
     """Hub's 'personal access token is not allowed' on a PAT operation names the PAT level, or an OAT."""
     body = {"errinfo": {}, "detail": PAT_REFUSED, "message": PAT_REFUSED}
-    sandbox.faults.add(Fault("status", status=403, path="/groups$", body=body))
+    sandbox.faults.add(Fault("status", status=403, method="POST", path="/groups/$", body=body))
 
     text = error_text(
         await client.call_tool(
-            "grant_team_access", {"namespace": "acme", "repository": "platform", "group_id": 101, "permission": "read"}
+            "grant_team_access", {"namespace": "acme", "repository": "tools", "group_id": 102, "permission": "read"}
         )
     )
 
-    assert "Docker Hub refused grant a team access to a repository ('acme/platform') for this personal access" in text
+    assert "Docker Hub refused grant a team access to a repository ('acme/tools') for this personal access" in text
     assert "admin permission on the repository" in text
     assert "organization access token" in text
 

@@ -24,6 +24,10 @@ pytestmark = pytest.mark.anyio
 KEY = "read-only-http-key-0123456789abcdef"
 READ_ONLY_TOOLS = {
     "get_connection",
+    "list_namespaces",
+    "get_namespace",
+    "search_images",
+    "get_repository_access",
     "list_repositories",
     "get_repository",
     "list_tags",

@@ -53,7 +53,7 @@ TAG_RULE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 PLAIN_SEGMENT = re.compile(r"[a-z0-9]{1,16}")
 UNRESERVED_SEGMENT = re.compile(r"[A-Za-z0-9._~@-]{1,255}")
 # A path as it may go on the wire: segments of unreserved characters and %XX escapes only.
-WIRE_PATH = re.compile(rb"(?:/(?:[A-Za-z0-9._~-]|%[0-9A-F]{2})+)+")
+WIRE_PATH = re.compile(rb"(?:/(?:[A-Za-z0-9._~-]|%[0-9A-F]{2})+)+/?")
 WIRE_QUERY = re.compile(rb"(?:[A-Za-z0-9._~*+=&-]|%[0-9A-F]{2})*")
 
 NASTY_NAMES = [
@@ -76,18 +76,25 @@ def names(rule: re.Pattern[str], *known: str) -> st.SearchStrategy[str]:
     )
 
 
+GROUP_ID_RULE = re.compile(r"[1-9][0-9]{0,18}")
+
+
 def valid(kind: str, value: str) -> bool:
-    """Whether `value` is a valid namespace, repository or tag by hub-facts §8."""
-    if kind == "namespace":
+    """Whether `value` is a valid namespace (or organization), repository, tag or team id by hub-facts §8."""
+    if kind in ("namespace", "org_name"):
         return NAMESPACE_RULE.fullmatch(value) is not None
+    if kind == "group_id":
+        return GROUP_ID_RULE.fullmatch(value) is not None
     if kind == "repository":
         return 2 <= len(value) <= 255 and REPOSITORY_RULE.fullmatch(value) is not None
     return TAG_RULE.fullmatch(value) is not None
 
 
-def encoded(segments: list[str]) -> bytes:
-    """The raw path a request for `segments` must carry: every segment percent-encoded."""
-    return ("/" + "/".join(quote(segment, safe="") for segment in segments)).encode("ascii")
+def encoded(segments: list[str], *, slash: bool = False) -> bytes:
+    """The raw path a request for `segments` must carry: every segment percent-encoded (and the trailing slash
+    of the routes that are sent with one)."""
+    path = "/" + "/".join(quote(segment, safe="") for segment in segments) + ("/" if slash else "")
+    return path.encode("ascii")
 
 
 @dataclass(frozen=True)
@@ -244,11 +251,11 @@ def test_a_description_is_written_exactly_or_refused_over_100_characters(descrip
 
 KIND_REFUSALS: dict[str, type[DockerHubError]] = {
     "oat_only": TokenKindError,
-    "not_for_pat": TokenKindError,
+    "not_sent": TokenKindError,
     "deprecated": InvalidInputError,
     "refused": PermissionDeniedError,
 }
-NAME_VARIABLES = {"namespace", "repository", "tag"}
+NAME_VARIABLES = {"namespace", "repository", "tag", "org_name", "group_id"}
 KNOWN_SEGMENTS = ["demo", "web", "v1", "latest", "acme", "developers", "1234"]
 HOSTILE_SEGMENTS = [
     *("", ".", "..", "%2f", "%2e%2e", "a/b", "a?b", "a#b", "a\\b", "a b", "\u00e9", "\uff57\uff45\uff42"),
@@ -261,8 +268,9 @@ TEMPLATES = {op: op.template.strip("/").split("/") for op in OPERATIONS}
 
 def valid_values(variable: str) -> st.SearchStrategy[str]:
     """Values for one path variable that any rule must accept (the sandbox knows some of them)."""
-    rule = {"namespace": NAMESPACE_RULE, "repository": REPOSITORY_RULE, "tag": TAG_RULE}.get(variable, PLAIN_SEGMENT)
-    known = {"namespace": "demo", "repository": "web", "tag": "v1"}.get(variable, "acme")
+    rules = {"namespace": NAMESPACE_RULE, "org_name": NAMESPACE_RULE, "repository": REPOSITORY_RULE, "tag": TAG_RULE}
+    rule = {**rules, "group_id": GROUP_ID_RULE}.get(variable, PLAIN_SEGMENT)
+    known = {"namespace": "demo", "repository": "web", "tag": "v1", "group_id": "101"}.get(variable, "acme")
     regex = st.from_regex(rule, fullmatch=True)
     if variable == "repository":
         regex = regex.filter(lambda value: 2 <= len(value) <= 255)
@@ -305,7 +313,7 @@ def variants(path: str) -> list[str]:
     ]
 
 
-PAT_OPERATIONS = [op for op in OPERATIONS if op.kind == "pat"]
+PAT_OPERATIONS = [op for op in OPERATIONS if op.kind in ("any", "pat_only") and op.template.startswith("/v2/")]
 
 
 @st.composite
@@ -371,7 +379,7 @@ def expect_raw(op: Operation, variables: dict[str, str], body: object, read_only
     maybe: frozenset[type[DockerHubError]] = frozenset([InvalidInputError] if "maybe" in levels else [])
     if body is not None and op.method in ("GET", "HEAD", "DELETE"):
         return Expected(frozenset({InvalidInputError}))
-    if op.kind != "pat":
+    if op.kind not in ("any", "pat_only"):  # the connection holds a PAT
         return Expected(maybe | {KIND_REFUSALS[op.kind]})
     if read_only and op.method not in ("GET", "HEAD"):
         return Expected(maybe | {PermissionDeniedError})
@@ -397,9 +405,10 @@ def test_raw_requests_reach_only_pat_operations_of_the_table_on_their_canonical_
     op, segments, variables = found
     expected = expect_raw(op, variables, body, read_only)
     if hub.requests:
-        assert expected.may_send and "pat" == op.kind
-        assert [(op.method, encoded(segments))] == [(s.method, s.path) for s in wire.sent]
-        assert [(op.method, "/" + "/".join(segments))] == [(r.method, r.path) for r in hub.api_requests()]
+        assert expected.may_send and op.kind in ("any", "pat_only")
+        assert [(op.method, encoded(segments, slash=op.slash))] == [(s.method, s.path) for s in wire.sent]
+        wanted = "/" + "/".join(segments) + ("/" if op.slash else "")
+        assert [(op.method, wanted)] == [(r.method, r.path) for r in hub.api_requests()]
         assert isinstance(outcome, RawAnswer) or answered_by_hub(outcome)
     else:
         assert not expected.must_send, outcome

@@ -102,47 +102,52 @@ async def test_bulk_work_paces_itself_instead_of_running_into_429s(client: Clien
     assert sandbox.clock.now() - before >= 60 * (sent // 20 - 1)
 
 
-async def test_a_team_grant_that_failed_ambiguously_is_not_retried(client: Client, sandbox: Sandbox) -> None:
-    """A 500 on the grant POST may have been acted on: it is sent once, and the error says so."""
-    sandbox.faults.add(Fault("status", status=500, times=1, path="/groups$"))
-
-    text = error_text(
-        await client.call_tool(
-            "grant_team_access", {"namespace": "acme", "repository": "platform", "group_id": 101, "permission": "read"}
-        )
-    )
-
-    assert "may or may not have taken effect" in text
-    assert 1 == count(sandbox, "POST", "/v2/repositories/acme/platform/groups")
+GRANT = {"namespace": "acme", "repository": "tools", "group_id": 102, "permission": "read"}
+GROUPS = "/v2/repositories/acme/tools/groups/"
 
 
-@pytest.mark.parametrize("kind", ["lost", "drop"])
-async def test_a_team_grant_whose_answer_never_came_is_not_retried(client: Client, sandbox: Sandbox, kind: str) -> None:
-    """A cut connection may have carried the grant: one POST, and an error saying to check first."""
-    sandbox.faults.add(Fault(kind, times=1, path="/groups$"))  # type: ignore[arg-type]  # both are fault kinds
+async def test_a_team_grant_that_failed_ambiguously_is_read_back_not_retried(client: Client, sandbox: Sandbox) -> None:
+    """A 500 on the grant POST may have been acted on: it is sent once, read back, and the error says what
+    Hub holds."""
+    sandbox.faults.add(Fault("status", status=500, times=1, method="POST", path="/groups/$"))
 
-    text = error_text(
-        await client.call_tool(
-            "grant_team_access", {"namespace": "acme", "repository": "platform", "group_id": 101, "permission": "read"}
-        )
-    )
+    text = error_text(await client.call_tool("grant_team_access", GRANT))
 
-    assert "may or may not have taken effect" in text
-    assert 1 == count(sandbox, "POST", "/v2/repositories/acme/platform/groups")
+    assert "Docker Hub holds no access for team 102 on acme/tools: the change did not take effect." in text
+    assert 1 == count(sandbox, "POST", GROUPS)
+    assert ("ops", "tools") not in [(g.group_name, g.repository) for g in sandbox.state.repo_grants]
+
+
+async def test_a_team_grant_whose_answer_was_lost_is_confirmed_by_reading_it_back(
+    client: Client, sandbox: Sandbox
+) -> None:
+    """Hub granted, but the answer never came: one POST, then the read-back shows the grant, so it succeeded."""
+    sandbox.faults.add(Fault("lost", times=1, method="POST", path="/groups/$"))
+
+    result = structured(await client.call_tool("grant_team_access", GRANT))
+
+    assert ("granted", "read") == (result["change"], result["permission"])
+    assert 1 == count(sandbox, "POST", GROUPS)
+
+
+async def test_a_team_grant_whose_connection_dropped_is_read_back_not_retried(client: Client, sandbox: Sandbox) -> None:
+    """A cut connection before Hub acted: one POST, and the read-back shows nothing was granted."""
+    sandbox.faults.add(Fault("drop", times=1, method="POST", path="/groups/$"))
+
+    text = error_text(await client.call_tool("grant_team_access", GRANT))
+
+    assert "Docker Hub holds no access for team 102" in text
+    assert 1 == count(sandbox, "POST", GROUPS)
 
 
 async def test_a_team_grant_refused_with_429_is_retried(client: Client, sandbox: Sandbox) -> None:
     """A 429 means Hub did nothing, so even the POST is tried again, and succeeds."""
-    sandbox.faults.add(Fault("rate_limit", retry_after=1, times=1, path="/groups$"))
+    sandbox.faults.add(Fault("rate_limit", retry_after=1, times=1, method="POST", path="/groups/$"))
 
-    result = structured(
-        await client.call_tool(
-            "grant_team_access", {"namespace": "acme", "repository": "platform", "group_id": 101, "permission": "read"}
-        )
-    )
+    result = structured(await client.call_tool("grant_team_access", GRANT))
 
-    assert "developers" == result["group_name"]
-    assert 2 == count(sandbox, "POST", "/v2/repositories/acme/platform/groups")
+    assert "ops" == result["group_name"]
+    assert 2 == count(sandbox, "POST", GROUPS)
 
 
 async def test_a_delete_whose_answer_was_lost_counts_as_done(client: Client, sandbox: Sandbox) -> None:

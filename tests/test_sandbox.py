@@ -15,6 +15,8 @@ import pytest
 from dockerhub_mcp.operations import OPERATIONS
 from dockerhub_mcp.sandbox import (
     OAT_ONLY_ROUTES,
+    PAT_ONLY_ROUTES,
+    SANDBOX_OAT,
     SANDBOX_ORG,
     SANDBOX_TOKEN,
     SANDBOX_USERNAME,
@@ -141,10 +143,10 @@ async def test_the_auth_token_route_can_vanish_like_on_an_older_hub(hub: httpx2.
 
 async def test_a_password_login_on_a_2fa_account_asks_for_a_second_factor(hub: httpx2.AsyncClient, sb: Sandbox) -> None:
     """Old-route password logins of 2FA accounts get a `login_2fa_token`; the new route just says no."""
-    sb.state.add_user("carol", password="hunter2", two_factor=True)
+    sb.state.add_user("zoe", password="hunter2", two_factor=True)
 
-    login = await hub.post("/v2/users/login", json={"username": "carol", "password": "hunter2"})
-    token = await hub.post("/v2/auth/token", json={"identifier": "carol", "secret": "hunter2"})
+    login = await hub.post("/v2/users/login", json={"username": "zoe", "password": "hunter2"})
+    token = await hub.post("/v2/auth/token", json={"identifier": "zoe", "secret": "hunter2"})
 
     assert (401, "Require secondary authentication on MFA enabled account") == (
         login.status_code,
@@ -244,22 +246,151 @@ async def test_oat_only_routes_refuse_pat_derived_jwts(hub: httpx2.AsyncClient) 
     assert all(any(rule.matches(m, p) for rule in OAT_ONLY_ROUTES) for m, p in probes)
 
 
-def test_the_sandbox_and_the_client_agree_on_the_oat_only_operations() -> None:
-    """The sandbox's OAT-only table and the client's token-kind table name the same 19 operations."""
-    sandbox_side = {(m, rule.template) for rule in OAT_ONLY_ROUTES for m in rule.methods}
-    client_side = {(op.method, op.template) for op in OPERATIONS if op.kind == "oat_only"}
+def test_the_sandbox_and_the_client_agree_on_the_token_kinds() -> None:
+    """The sandbox's OAT-only and PAT-only tables and the client's token-kind table name the same operations."""
+    for rules, kind in ((OAT_ONLY_ROUTES, "oat_only"), (PAT_ONLY_ROUTES, "pat_only")):
+        sandbox_side = {(m, rule.template) for rule in rules for m in rule.methods}
+        client_side = {(op.method, op.template) for op in OPERATIONS if op.kind == kind}
+        assert client_side == sandbox_side, kind
+    assert 19 == sum(len(rule.methods) for rule in OAT_ONLY_ROUTES)
 
-    assert (19, client_side) == (len(sandbox_side), sandbox_side)
+
+async def oat_headers(hub: httpx2.AsyncClient) -> dict[str, str]:
+    """The bearer of acme's organization access token (identifier: the organization's name)."""
+    return bearer(await exchange(hub, identifier=SANDBOX_ORG, secret=SANDBOX_OAT))
 
 
-async def test_an_oat_can_list_the_org_groups(hub: httpx2.AsyncClient, sb: Sandbox) -> None:
+async def test_an_oat_can_list_the_org_groups(hub: httpx2.AsyncClient) -> None:
     """An organization access token exchanges with the org name and may list teams."""
-    sb.state.add_oat(SANDBOX_ORG, "dckr_oat_sandbox_acme")
-    token = await exchange(hub, identifier=SANDBOX_ORG, secret="dckr_oat_sandbox_acme")
-
-    response = await hub.get("/v2/orgs/acme/groups", headers=bearer(token))
+    response = await hub.get("/v2/orgs/acme/groups", headers=await oat_headers(hub))
 
     assert [(101, "developers"), (102, "ops")] == [(g["id"], g["name"]) for g in response.json()["results"]]
+
+
+async def test_pat_only_routes_refuse_oat_derived_jwts(hub: httpx2.AsyncClient) -> None:
+    """`/v2/user/orgs` and `/v2/user` answer an organization's JWT with Hub's OAT wording."""
+    headers = await oat_headers(hub)
+
+    for path in ("/v2/user/orgs", "/v2/user"):
+        response = await hub.get(path, headers=headers)
+        assert (403, "token issued from organization access token is not allowed") == (
+            response.status_code,
+            response.json()["detail"],
+        )
+
+
+async def test_user_orgs_lists_the_users_organizations_with_role_and_teams(hub: httpx2.AsyncClient) -> None:
+    """`GET /v2/user/orgs` with a PAT: a page of `{orgname, full_name, user_role, user_groups, ...}`."""
+    page = (await hub.get("/v2/user/orgs", headers=bearer(await exchange(hub)))).json()
+
+    (acme,) = page["results"]
+    assert (1, "acme", "Acme Corp", "owner", ["ops"]) == (
+        page["count"],
+        acme["orgname"],
+        acme["full_name"],
+        acme["user_role"],
+        acme["user_groups"],
+    )
+
+
+async def test_profiles_of_organizations_and_users(hub: httpx2.AsyncClient) -> None:
+    """`/v2/orgs/{org}` and `/v2/users/{name}` answer profiles; a user is no organization and vice versa."""
+    org = await hub.get("/v2/orgs/acme")
+    user = await hub.get("/v2/users/alice")
+    not_org = await hub.get("/v2/orgs/alice")
+    not_user = await hub.get("/v2/users/acme")
+
+    assert ("acme", "Organization", "Acme Corp") == (org.json()["orgname"], org.json()["type"], org.json()["full_name"])
+    assert ("alice", "User", "Alice Archer") == (user.json()["username"], user.json()["type"], user.json()["full_name"])
+    assert [404, 404] == [not_org.status_code, not_user.status_code]
+
+
+async def test_members_search_role_and_emails_follow_the_caller(hub: httpx2.AsyncClient) -> None:
+    """Members are one paginated object; search covers username, name and email; only owners see emails."""
+    oat = await oat_headers(hub)
+    everyone = (await hub.get("/v2/orgs/acme/members", headers=oat)).json()
+    by_email = (await hub.get("/v2/orgs/acme/members", params={"search": "carol@"}, headers=oat)).json()
+    editors = (await hub.get("/v2/orgs/acme/members", params={"role": "editor"}, headers=oat)).json()
+
+    assert (4, ["alice", "bob", "carol", "demo"]) == (everyone["count"], [m["username"] for m in everyone["results"]])
+    assert {"Owner", "Editor", "Member"} == {m["role"] for m in everyone["results"]}
+    assert all("email" in m for m in everyone["results"])
+    assert (["carol"], ["alice"]) == (
+        [m["username"] for m in by_email["results"]],
+        [m["username"] for m in editors["results"]],
+    )
+
+
+async def test_team_members_can_be_added_and_removed_by_an_owner(hub: httpx2.AsyncClient, sb: Sandbox) -> None:
+    """POST `{member}` adds an org member to a team; DELETE removes them; both land in the audit log."""
+    oat = await oat_headers(hub)
+    added = await hub.post("/v2/orgs/acme/groups/developers/members", json={"member": "carol"}, headers=oat)
+    members = (await hub.get("/v2/orgs/acme/groups/developers/members", headers=oat)).json()
+    stranger = await hub.post("/v2/orgs/acme/groups/developers/members", json={"member": "nobody"}, headers=oat)
+    removed = await hub.delete("/v2/orgs/acme/groups/developers/members/carol", headers=oat)
+
+    assert (200, 404, 204) == (added.status_code, stranger.status_code, removed.status_code)
+    assert ["alice", "bob", "carol"] == [m["username"] for m in members["results"]]
+    assert ["org.team.member.remove", "org.team.member.add"] == [e.action for e in sb.state.audit_log("acme")[:2]]
+    assert "carol" not in sb.state.orgs["acme"].groups[101].members
+
+
+async def test_invites_answer_in_a_data_envelope(hub: httpx2.AsyncClient) -> None:
+    """`GET /v2/orgs/{org}/invites` is `{data: [...]}`, not paginated."""
+    body = (await hub.get("/v2/orgs/acme/invites", headers=await oat_headers(hub))).json()
+
+    assert [("dave", "developers"), ("erin@acme.example", "ops")] == [(i["invitee"], i["team"]) for i in body["data"]]
+
+
+async def test_the_audit_log_pages_and_filters_newest_first(hub: httpx2.AsyncClient, sb: Sandbox) -> None:
+    """`{logs: [...]}` without count or links, 25 a page by default, filtered by action, actor and time."""
+    oat = await oat_headers(hub)
+    first = (await hub.get("/v2/auditlogs/acme", headers=oat)).json()["logs"]
+    alice = (await hub.get("/v2/auditlogs/acme", params={"actor": "alice", "page_size": 100}, headers=oat)).json()
+    since = sb.state.audit_log("acme")[0].timestamp
+    stamp = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    newest = (await hub.get("/v2/auditlogs/acme", params={"from": stamp}, headers=oat)).json()["logs"]
+
+    assert 25 == len(first)
+    assert sorted((e["timestamp"] for e in first), reverse=True) == [e["timestamp"] for e in first]
+    assert {"repo.tag.push"} == {e["action"] for e in first}
+    assert alice["logs"] and {"alice"} == {e["actor"] for e in alice["logs"]}
+    assert 1 <= len(newest) < 25
+
+
+async def test_repository_groups_are_read_changed_and_revoked(hub: httpx2.AsyncClient, sb: Sandbox) -> None:
+    """The slash forms terraform uses: GET the list and one grant, PATCH its level, DELETE it."""
+    headers = bearer(await exchange(hub))
+    base = "/v2/repositories/acme/platform/groups/"
+    listed = (await hub.get(base, headers=headers)).json()
+    one = await hub.get(base + "101/", headers=headers)
+    patched = await hub.patch(base + "101/", json={"permission": "read"}, headers=headers)
+    deleted = await hub.delete(base + "102/", headers=headers)
+    gone = await hub.get(base + "102/", headers=headers)
+
+    assert [(101, "write"), (102, "admin")] == [(g["group_id"], g["permission"]) for g in listed["results"]]
+    assert (200, "write", 200, "read") == (
+        one.status_code,
+        one.json()["permission"],
+        patched.status_code,
+        patched.json()["permission"],
+    )
+    assert (204, 404) == (deleted.status_code, gone.status_code)
+    platform = sb.state.repository("acme", "platform")
+    assert platform is not None and {101: "read"} == platform.grants
+
+
+async def test_the_public_search_needs_no_credentials(hub: httpx2.AsyncClient) -> None:
+    """`GET /api/search/v4` answers `{total, results}` anonymously; `badges=official` keeps official images."""
+    found = (await hub.get("/api/search/v4", params={"query": "redis"})).json()
+    official = (await hub.get("/api/search/v4", params={"query": "o", "badges": "official", "size": 2})).json()
+
+    assert ("redis", "official", str) == (
+        found["results"][0]["name"],
+        found["results"][0]["badge"],
+        type(found["results"][0]["pull_count"]),
+    )
+    assert 2 == len(official["results"]) and {"official"} == {r["badge"] for r in official["results"]}
 
 
 # -- repositories -----------------------------------------------------------------------------------
@@ -563,9 +694,12 @@ async def test_granting_a_team_records_the_permission(hub: httpx2.AsyncClient, s
         response.status_code,
         response.json(),
     )
-    assert [("acme", "platform", 102, "ops", "write")] == [
-        (g.namespace, g.repository, g.group_id, g.group_name, g.permission) for g in sb.state.repo_grants
-    ]
+    # One grant per team: ops had admin from the seed, and now has write.
+    assert [
+        ("acme", "platform", 101, "developers", "write"),
+        ("acme", "platform", 102, "ops", "write"),
+        ("acme", "tools", 101, "developers", "read"),
+    ] == [(g.namespace, g.repository, g.group_id, g.group_name, g.permission) for g in sb.state.repo_grants]
 
 
 async def test_bad_team_grants_are_refused(hub: httpx2.AsyncClient) -> None:
@@ -582,17 +716,19 @@ async def test_bad_team_grants_are_refused(hub: httpx2.AsyncClient) -> None:
     assert [404, 404, 400, 401] == [r.status_code for r in (unknown, user_ns, bad, anonymous)]
 
 
-async def test_only_org_owners_may_grant_team_access(hub: httpx2.AsyncClient, sb: Sandbox) -> None:
-    """A plain org member with a repo:admin PAT gets 403 on the groups route."""
-    sb.state.add_user("alice", "dckr_pat_alice", "repo:admin")
-    sb.state.add_org_member("acme", "alice")
-    headers = bearer(await exchange(hub, identifier="alice", secret="dckr_pat_alice"))
+async def test_only_org_owners_and_editors_may_grant_team_access(hub: httpx2.AsyncClient, sb: Sandbox) -> None:
+    """A plain org member with a repo:admin PAT gets 403 on the groups route; an editor may grant."""
+    sb.state.add_pat("bob", "dckr_pat_bob", "repo:admin")  # a member
+    sb.state.add_pat("alice", "dckr_pat_alice", "repo:admin")  # an editor
+    member = bearer(await exchange(hub, identifier="bob", secret="dckr_pat_bob"))
+    editor = bearer(await exchange(hub, identifier="alice", secret="dckr_pat_alice"))
+    body = {"group_id": 102, "permission": "read"}
 
-    body = {"group_id": 101, "permission": "read"}
+    refused = await hub.post("/v2/repositories/acme/tools/groups/", json=body, headers=member)
+    granted = await hub.post("/v2/repositories/acme/tools/groups/", json=body, headers=editor)
 
-    response = await hub.post("/v2/repositories/acme/tools/groups", json=body, headers=headers)
-
-    assert (403, "permission denied") == (response.status_code, response.json()["message"])
+    assert (403, "permission denied") == (refused.status_code, refused.json()["message"])
+    assert (200, "read") == (granted.status_code, granted.json()["permission"])
 
 
 # -- routes the client must not use -----------------------------------------------------------------
@@ -840,6 +976,8 @@ def test_the_seeded_hub_has_the_documented_repositories() -> None:
     assert {
         ("demo", "web"): 180, ("demo", "api"): 160, ("demo", "worker"): 40, ("demo", "docs"): 5,
         ("demo", "legacy-app"): 25, ("demo", "empty"): 0, ("acme", "platform"): 40, ("acme", "tools"): 10,
+        ("library", "nginx"): 2, ("library", "redis"): 2, ("library", "postgres"): 2, ("library", "alpine"): 2,
+        ("library", "python"): 2,
     } == {(ns, n): len(r.tags) for ns, repos in sb.state.namespaces.items() for n, r in repos.items()}  # fmt: skip
     assert {101: "developers", 102: "ops"} == {i: g.name for i, g in sb.state.orgs["acme"].groups.items()}
     assert ["api", "docs", "empty", "legacy-app", "web", "worker"] == [r.name for r in sb.state.repositories("demo")]

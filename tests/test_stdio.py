@@ -67,6 +67,7 @@ async def test_the_server_works_over_stdio_and_keeps_the_token_off_stderr(hub_ur
         "api_url": hub_url,
         "read_only": False,
         "sandbox": False,
+        "token_kind": "pat",
         "protected_tags": ["latest"],
     } == (connection.structured_content)
     assert 5 == len(tags.structured_content["tags"])

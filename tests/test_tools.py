@@ -134,21 +134,25 @@ async def test_deleting_a_missing_tag_is_a_clear_not_found_error(client: Client)
 
 
 async def test_grant_team_access_records_the_grant(client: Client, sandbox: Sandbox) -> None:
-    """Granting a team write access is answered with the team's name and stored by Hub."""
+    """Granting a team without access is a POST to the groups route (with its slash), answered with the name."""
     result = structured(
         await client.call_tool(
-            "grant_team_access", {"namespace": "acme", "repository": "platform", "group_id": 101, "permission": "write"}
+            "grant_team_access", {"namespace": "acme", "repository": "tools", "group_id": 102, "permission": "write"}
         )
     )
 
     assert {
         "namespace": "acme",
-        "repository": "platform",
-        "group_id": 101,
-        "group_name": "developers",
+        "repository": "tools",
+        "group_id": 102,
+        "group_name": "ops",
         "permission": "write",
+        "change": "granted",
     } == result
-    assert [r for r in sandbox.api_requests(method="POST") if r.path == "/v2/repositories/acme/platform/groups"]
+    assert ["/v2/repositories/acme/tools/groups/"] == [r.path for r in sandbox.api_requests(method="POST")]
+    assert ("ops", "write") in [
+        (g.group_name, g.permission) for g in sandbox.state.repo_grants if g.repository == "tools"
+    ]
 
 
 async def test_grant_team_access_rejects_an_unknown_permission(client: Client, sandbox: Sandbox) -> None:
@@ -167,6 +171,7 @@ async def test_get_connection_reports_configuration_without_any_request(client: 
 
     assert {
         "username": "demo",
+        "token_kind": "pat",
         "label": "Test",
         "api_url": "http://hub.sandbox.test",
         "read_only": False,
@@ -187,10 +192,14 @@ async def test_read_only_mode_registers_only_read_tools(connect: Connect, sandbo
 
     assert {
         "get_connection",
+        "list_namespaces",
+        "get_namespace",
+        "search_images",
         "list_repositories",
         "get_repository",
         "list_tags",
         "get_tag",
+        "get_repository_access",
         "hub_request",
         "plan_tag_cleanup",
         "audit_recent_pushes",

@@ -19,12 +19,14 @@ from dockerhub_mcp.sandbox.app import build_app
 from dockerhub_mcp.sandbox.clock import Clock
 from dockerhub_mcp.sandbox.faults import ConnectionDropped, Fault, Faults
 from dockerhub_mcp.sandbox.model import EXCHANGE_PATHS, RecordedRequest
-from dockerhub_mcp.sandbox.seed import SANDBOX_ORG, SANDBOX_TOKEN, SANDBOX_USERNAME, seed_hub
+from dockerhub_mcp.sandbox.seed import SANDBOX_OAT, SANDBOX_ORG, SANDBOX_TOKEN, SANDBOX_USERNAME, seed_hub
 from dockerhub_mcp.sandbox.server import run
-from dockerhub_mcp.sandbox.state import OAT_ONLY_ROUTES, HubState
+from dockerhub_mcp.sandbox.state import OAT_ONLY_ROUTES, PAT_ONLY_ROUTES, HubState
 
 __all__ = [
     "OAT_ONLY_ROUTES",
+    "PAT_ONLY_ROUTES",
+    "SANDBOX_OAT",
     "SANDBOX_ORG",
     "SANDBOX_TOKEN",
     "SANDBOX_USERNAME",
@@ -68,7 +70,7 @@ class Sandbox:
         return [
             r
             for r in self.state.requests
-            if r.path.rstrip("/") not in EXCHANGE_PATHS
+            if not (r.method == "POST" and r.path.rstrip("/") in EXCHANGE_PATHS)
             and (method is None or r.method == method.upper())
             and (path_prefix is None or r.path.startswith(path_prefix))
         ]
@@ -79,7 +81,8 @@ class Sandbox:
 
 
 def build_sandbox(*, seed: int = 0, clock: Clock | None = None, demo: bool = True) -> Sandbox:
-    """Build a sandbox Hub: the `demo` user (PAT `SANDBOX_TOKEN`, repo:admin) and, with `demo`, the demo data.
+    """Build a sandbox Hub: the `demo` user (PAT `SANDBOX_TOKEN`, repo:admin) and, with `demo`, the demo data
+    (among it the organization `acme`, whose access token is `SANDBOX_OAT`).
 
     The same `seed` always gives the same data; timestamps are ages before the clock's time now.
     """

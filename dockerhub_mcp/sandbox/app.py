@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -22,7 +23,19 @@ from dockerhub_mcp.sandbox import errors
 from dockerhub_mcp.sandbox.errors import HubError
 from dockerhub_mcp.sandbox.middleware import HubMiddleware
 from dockerhub_mcp.sandbox.model import Principal
-from dockerhub_mcp.sandbox.shapes import group_json, repository_info, repository_list_entry, tag_json
+from dockerhub_mcp.sandbox.shapes import (
+    audit_json,
+    group_json,
+    invite_json,
+    member_json,
+    org_json,
+    repo_group_json,
+    repository_info,
+    repository_list_entry,
+    search_json,
+    tag_json,
+    user_json,
+)
 from dockerhub_mcp.sandbox.state import OAT_ONLY_ROUTES, HubState
 
 __all__ = ["NOT_FOUND_HTML", "build_app"]
@@ -38,7 +51,7 @@ _MAX_PAGE_SIZE = 100
 _DEFAULT_PAGE_SIZE = 10
 
 
-def _int_param(request: Request, name: str, default: int, maximum: int | None = None) -> int:
+def _int_param(request: Request, name: str, default: int, maximum: int | None = None, *, minimum: int = 1) -> int:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
@@ -46,8 +59,8 @@ def _int_param(request: Request, name: str, default: int, maximum: int | None = 
         value = int(raw)
     except ValueError:
         raise errors.value_error(name, "A valid integer is required.") from None
-    if value < 1:
-        raise errors.value_error(name, "Ensure this value is greater than or equal to 1.")
+    if value < minimum:
+        raise errors.value_error(name, f"Ensure this value is greater than or equal to {minimum}.")
     if maximum is not None and value > maximum:
         raise errors.value_error(name, f"Ensure this value is less than or equal to {maximum}.")
     return value
@@ -55,6 +68,23 @@ def _int_param(request: Request, name: str, default: int, maximum: int | None = 
 
 def _text_param(request: Request, name: str) -> str | None:
     return request.query_params.get(name) or None
+
+
+def _time_param(request: Request, name: str) -> float | None:
+    raw = _text_param(request, name)
+    if raw is None:
+        return None
+    try:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise errors.value_error(name, "Enter a valid date/time.") from None
+
+
+def _group_id(request: Request) -> int:
+    raw = request.path_params["group_id"]
+    if not raw.isdigit():
+        raise errors.not_found(f"group {raw!r} not found")
+    return int(raw)
 
 
 def _page(request: Request, items: Sequence[T]) -> tuple[list[T], dict[str, Any]]:
@@ -162,21 +192,124 @@ class _Routes:
 
     async def repository_groups(self, request: Request) -> Response:
         principal = self._who(request)
-        grant = self.state.grant_group(
-            principal, request.path_params["namespace"], request.path_params["repository"], await _json_object(request)
+        where = (request.path_params["namespace"], request.path_params["repository"])
+        if request.method == "POST":
+            grant = self.state.grant_group(principal, *where, await _json_object(request))
+            return JSONResponse(repo_group_json(grant))
+        results, links = _page(request, self.state.repo_groups(principal, *where))
+        return JSONResponse({**links, "results": [repo_group_json(g) for g in results]})
+
+    async def repository_group(self, request: Request) -> Response:
+        principal = self._who(request)
+        where = (request.path_params["namespace"], request.path_params["repository"], _group_id(request))
+        if request.method == "DELETE":
+            self.state.revoke_repo_group(principal, *where)
+            return Response(status_code=204)
+        if request.method == "PATCH":
+            grant = self.state.update_repo_group(principal, *where, await _json_object(request))
+        else:
+            grant = self.state.repo_group(principal, *where)
+        return JSONResponse(repo_group_json(grant))
+
+    # -- accounts and organizations ------------------------------------------------------------------
+
+    async def user_orgs(self, request: Request) -> Response:
+        principal = self._who(request)
+        self.state.check_route_kind(principal, request.method, request.url.path)
+        results, links = _page(request, self.state.user_orgs(principal))
+        user = principal.username or ""
+        return JSONResponse(
+            {
+                **links,
+                "results": [
+                    org_json(org, role=role, teams=sorted(g.name for g in org.groups.values() if user in g.members))
+                    for org, role in results
+                ],
+            }
         )
-        body = {"group_name": grant.group_name, "permission": grant.permission, "group_id": grant.group_id}
-        return JSONResponse(body)
+
+    async def org(self, request: Request) -> Response:
+        self._who(request)
+        return JSONResponse(org_json(self.state.org_profile(request.path_params["org_name"])))
+
+    async def user(self, request: Request) -> Response:
+        self._who(request)
+        return JSONResponse(user_json(self.state.user_profile(request.path_params["username"])))
+
+    async def members(self, request: Request) -> Response:
+        principal = self._organization_caller(request)
+        org = request.path_params["org_name"]
+        found = self.state.members(
+            principal, org, search=_text_param(request, "search"), role=_text_param(request, "role")
+        )
+        results, links = _page(request, found)
+        email = self.state.shows_emails(principal, org)
+        return JSONResponse({**links, "results": [member_json(u, r, t, email=email) for u, r, t in results]})
+
+    async def groups(self, request: Request) -> Response:
+        principal = self._organization_caller(request)
+        results, links = _page(request, self.state.list_groups(principal, request.path_params["org_name"]))
+        return JSONResponse({**links, "results": [group_json(g) for g in results]})
+
+    async def group(self, request: Request) -> Response:
+        principal = self._organization_caller(request)
+        where = (request.path_params["org_name"], request.path_params["group_name"])
+        return JSONResponse(group_json(self.state.get_group(principal, *where)))
+
+    async def group_members(self, request: Request) -> Response:
+        principal = self._organization_caller(request)
+        where = (request.path_params["org_name"], request.path_params["group_name"])
+        if request.method == "POST":
+            self.state.add_group_member(principal, *where, await _json_object(request))
+            return Response(status_code=200)
+        results, links = _page(request, self.state.group_members(principal, *where))
+        return JSONResponse({**links, "results": [user_json(u) for u in results]})
+
+    async def group_member(self, request: Request) -> Response:
+        principal = self._organization_caller(request)
+        where = (request.path_params["org_name"], request.path_params["group_name"], request.path_params["username"])
+        self.state.remove_group_member(principal, *where)
+        return Response(status_code=204)
+
+    async def invites(self, request: Request) -> Response:
+        principal = self._organization_caller(request)
+        found = self.state.pending_invites(principal, request.path_params["org_name"])
+        return JSONResponse({"data": [invite_json(i) for i in found]})
+
+    async def audit_logs(self, request: Request) -> Response:
+        principal = self._organization_caller(request)
+        events = self.state.audit_events(
+            principal,
+            request.path_params["account"],
+            action=_text_param(request, "action"),
+            name=_text_param(request, "name"),
+            actor=_text_param(request, "actor"),
+            since=_time_param(request, "from"),
+            until=_time_param(request, "to"),
+        )
+        # Audit logs page without count or links: `{logs: [...]}`, 25 a page unless asked.
+        page = _int_param(request, "page", 1)
+        size = _int_param(request, "page_size", 25, _MAX_PAGE_SIZE)
+        chosen = events[(page - 1) * size : page * size]
+        return JSONResponse({"logs": [audit_json(e) for e in chosen]})
+
+    async def search(self, request: Request) -> Response:
+        badges = [b for b in (_text_param(request, "badges") or "").split(",") if b]
+        found = self.state.search(request.query_params.get("query", ""), badges=badges)
+        start = _int_param(request, "from", 0, minimum=0)
+        size = _int_param(request, "size", 25, _MAX_PAGE_SIZE)
+        chosen = found[start : start + size]
+        return JSONResponse({"total": len(found), "results": [search_json(r, self.state.badge(r)) for r in chosen]})
+
+    def _organization_caller(self, request: Request) -> Principal:
+        principal = self._who(request)
+        self.state.check_route_kind(principal, request.method, request.url.path)
+        return principal
 
     # -- OAT-only, legacy and never-called routes ----------------------------------------------------
 
     async def oat_only(self, request: Request) -> Response:
-        principal = self._who(request)
-        self.state.check_route_kind(principal, request.method, request.url.path)
-        org = request.path_params.get("org_name")
-        if request.method == "GET" and org is not None and request.url.path.rstrip("/").endswith(f"/{org}/groups"):
-            results, links = _page(request, self.state.list_groups(principal, org))
-            return JSONResponse({**links, "results": [group_json(g) for g in results]})
+        self._organization_caller(request)
         raise errors.error(501, "not implemented", "the sandbox Hub does not serve this operation")
 
     async def legacy(self, request: Request) -> Response:
@@ -230,13 +363,29 @@ def build_app(state: HubState) -> Starlette:
         Route(repo, r.repository, methods=["GET", "PATCH"]),
         Route(repo + "/tags", r.tags, methods=["GET"]),
         Route(repo + "/tags/{tag}", r.tag, methods=["GET", "DELETE"]),
-        Route("/v2/repositories/{namespace}/{repository}/groups", r.repository_groups, methods=["POST"]),
+        Route("/v2/repositories/{namespace}/{repository}/groups", r.repository_groups, methods=["GET", "POST"]),
+        Route(
+            "/v2/repositories/{namespace}/{repository}/groups/{group_id}",
+            r.repository_group,
+            methods=["GET", "PATCH", "DELETE"],
+        ),
         Route("/v2/repositories/{namespace}", r.legacy, methods=everything),
         Route("/v2/repositories/{namespace}/{repository}", r.legacy, methods=everything),
         Route("/v2/repositories/{namespace}/{repository}/tags", r.legacy, methods=everything),
         Route("/v2/repositories/{namespace}/{repository}/tags/{tag}", r.legacy, methods=everything),
         Route("/v2/user", r.current_user, methods=["GET"]),
-        Route("/v2/user/orgs", r.current_user, methods=["GET"]),
+        Route("/v2/user/orgs", r.user_orgs, methods=["GET"]),
+        Route("/v2/orgs/{org_name}", r.org, methods=["GET"]),
+        Route("/v2/users/{username}", r.user, methods=["GET"]),
+        Route("/v2/orgs/{org_name}/members", r.members, methods=["GET"]),
+        Route("/v2/orgs/{org_name}/groups", r.groups, methods=["GET"]),
+        Route("/v2/orgs/{org_name}/groups/{group_name}", r.group, methods=["GET"]),
+        Route("/v2/orgs/{org_name}/groups/{group_name}/members", r.group_members, methods=["GET", "POST"]),
+        Route("/v2/orgs/{org_name}/groups/{group_name}/members/{username}", r.group_member, methods=["DELETE"]),
+        Route("/v2/orgs/{org_name}/invites", r.invites, methods=["GET"]),
+        Route("/v2/auditlogs/{account}", r.audit_logs, methods=["GET"]),
+        Route("/api/search/v4", r.search, methods=["GET"]),
+        # The rest of the OAT-only operations: refused to PATs like the others, else not served.
         *(Route(rule.template, r.oat_only, methods=sorted(rule.methods)) for rule in OAT_ONLY_ROUTES),
     ]
     app = Starlette(

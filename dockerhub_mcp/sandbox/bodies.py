@@ -14,6 +14,7 @@ __all__ = [
     "GRANT_PERMISSIONS",
     "NewRepository",
     "descriptions",
+    "grant_permission",
     "group_grant",
     "new_repository",
 ]
@@ -72,15 +73,25 @@ def new_repository(body: dict[str, object], namespace: str) -> NewRepository:
     return NewRepository(name, is_private, description or "", full_description or "")
 
 
+def grant_permission(body: dict[str, object]) -> Permission:
+    """`permission` of a grant change (`PATCH .../groups/{id}/`).
+
+    Raises:
+        HubError: 400 for a missing or unknown permission.
+    """
+    value = body.get("permission")
+    if value not in GRANT_PERMISSIONS:
+        raise errors.bad_request("permission must be one of: read, write, admin", field="permission")
+    return value
+
+
 def group_grant(body: dict[str, object]) -> tuple[int, Permission]:
     """`(group_id, permission)` from a `RepositoryGroupCreationRequest`.
 
     Raises:
         HubError: 400 for a missing or mistyped field.
     """
-    group_id, permission = body.get("group_id"), body.get("permission")
+    group_id = body.get("group_id")
     if isinstance(group_id, bool) or not isinstance(group_id, int):
         raise errors.bad_request("group_id is required and must be an integer", field="group_id")
-    if permission not in GRANT_PERMISSIONS:
-        raise errors.bad_request("permission must be one of: read, write, admin", field="permission")
-    return group_id, permission
+    return group_id, grant_permission(body)

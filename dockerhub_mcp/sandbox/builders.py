@@ -11,10 +11,13 @@ from typing import Final
 from dockerhub_mcp.sandbox.clock import Clock
 from dockerhub_mcp.sandbox.model import (
     PAT_LEVELS,
+    AuditEvent,
     Group,
     Image,
+    Invite,
     Oat,
     Org,
+    OrgRole,
     Pat,
     PatLevel,
     RepoGrant,
@@ -48,6 +51,7 @@ class HubData:
         self.pats: dict[str, Pat] = {}
         self.oats: dict[str, Oat] = {}
         self.orgs: dict[str, Org] = {}
+        self.audit: list[AuditEvent] = []  # oldest first; organizations' namespaces only, as on Hub
         # namespace -> repository name -> repository; users and organizations share the name space.
         self.namespaces: dict[str, dict[str, Repository]] = {}
         self._rng = rng
@@ -74,6 +78,9 @@ class HubData:
         password: str | None = None,
         two_factor: bool = False,
         email: str | None = None,
+        full_name: str = "",
+        company: str = "",
+        location: str = "",
     ) -> User:
         """Create a Docker ID (and its namespace), optionally with a PAT of `level` and a password.
 
@@ -90,6 +97,10 @@ class HubData:
             email=email or f"{name}@sandbox.hub.local",
             password=password,
             two_factor=two_factor,
+            full_name=full_name,
+            company=company,
+            location=location,
+            joined=self.clock.now(),
         )
         self.users[name] = user
         self.namespaces[name] = {}
@@ -122,8 +133,17 @@ class HubData:
         """
         self.pats[pat].revoked = True
 
-    def add_org(self, name: str, *, owners: Iterable[str] = (), members: Iterable[str] = ()) -> Org:
-        """Create an organization (and its namespace); owners are members too.
+    def add_org(
+        self,
+        name: str,
+        *,
+        owners: Iterable[str] = (),
+        members: Iterable[str] = (),
+        full_name: str = "",
+        company: str = "",
+        location: str = "",
+    ) -> Org:
+        """Create an organization (and its namespace) with `owners` and plain `members`.
 
         Raises:
             ValueError: the name is taken, or an owner/member is not a user.
@@ -131,7 +151,15 @@ class HubData:
         key = name.lower()
         if key in self.namespaces:
             raise ValueError(f"namespace {key!r} already exists")
-        org = Org(name=key, id=self._new_id("org"), uuid=self._uuid())
+        org = Org(
+            name=key,
+            id=self._new_id("org"),
+            uuid=self._uuid(),
+            full_name=full_name,
+            company=company,
+            location=location,
+            joined=self.clock.now(),
+        )
         self.orgs[key] = org
         self.namespaces[key] = {}
         for user in owners:
@@ -140,15 +168,42 @@ class HubData:
             self.add_org_member(key, user)
         return org
 
-    def add_org_member(self, org: str, username: str, *, owner: bool = False) -> None:
-        """Make `username` a member (or owner) of `org`."""
+    def add_org_member(self, org: str, username: str, *, owner: bool = False, role: OrgRole | None = None) -> None:
+        """Make `username` a member of `org` with `role` (`owner=True` is role owner; default member)."""
         name = username.lower()
         if name not in self.users:
             raise ValueError(f"unknown user {name!r}")
+        self.orgs[org.lower()].roles[name] = role or ("owner" if owner else "member")
+
+    def add_invite(self, org: str, invitee: str, *, inviter: str, team: str = "", at: float | None = None) -> Invite:
+        """Invite a Docker ID or an email address to `org` (and to `team`)."""
         record = self.orgs[org.lower()]
-        record.members.add(name)
-        if owner:
-            record.owners.add(name)
+        invite = Invite(
+            id=self._uuid(),
+            org=record.name,
+            invitee=invitee,
+            inviter=inviter,
+            team=team,
+            created_at=self.clock.now() if at is None else at,
+        )
+        record.invites.append(invite)
+        return invite
+
+    def record(
+        self,
+        account: str,
+        action: str,
+        name: str,
+        actor: str,
+        description: str,
+        *,
+        at: float | None = None,
+        **data: str,
+    ) -> None:
+        """Add an event to `account`'s audit log, if `account` is an organization (users have none)."""
+        if account.lower() in self.orgs:
+            when = self.clock.now() if at is None else at
+            self.audit.append(AuditEvent(account.lower(), action, name, actor, when, dict(data), description))
 
     def add_group(
         self, org: str, name: str, *, group_id: int | None = None, description: str = "", members: Iterable[str] = ()
@@ -266,6 +321,7 @@ class HubData:
             # An organization's tags are pushed by one of its owners.
             owners = sorted(self.orgs[repo.namespace].owners)
             owner = self.users[owners[0]] if owners else None
+        pusher = updater or (owner.username if owner is not None else repo.namespace)
         tag = Tag(
             id=self._new_id("tag"),
             name=name,
@@ -275,11 +331,23 @@ class HubData:
             digest=tag_digest,
             images=images,
             creator_id=owner.id if owner is not None else 0,
-            updater=updater or (owner.username if owner is not None else repo.namespace),
+            updater=pusher,
             media_type=INDEX_MEDIA_TYPE if len(images) > 1 else MANIFEST_MEDIA_TYPE,
         )
         repo.tags[name] = tag
         repo.last_updated = max(repo.last_updated, pushed)
+        where = f"{repo.namespace}/{repo.name}"
+        short = (tag_digest or images[0].digest)[:19]
+        self.record(
+            repo.namespace,
+            "repo.tag.push",
+            where,
+            pusher,
+            f"pushed the tag {name} with the digest {short} to the repository {where}",
+            at=pushed,
+            tag=name,
+            digest=tag_digest or images[0].digest,
+        )
         return tag
 
     def repository(self, namespace: str, name: str) -> Repository | None:
@@ -300,6 +368,10 @@ class HubData:
         repo = self.repository(namespace, repository)
         found = list(repo.tags.values()) if repo is not None else []
         return sorted(found, key=lambda t: (-t.pushed_at, t.name))
+
+    def audit_log(self, account: str) -> list[AuditEvent]:
+        """`account`'s audit events, newest first (a test helper)."""
+        return sorted((e for e in self.audit if e.account == account.lower()), key=lambda e: -e.timestamp)
 
     @property
     def repo_grants(self) -> list[RepoGrant]:

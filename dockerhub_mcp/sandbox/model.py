@@ -9,11 +9,14 @@ __all__ = [
     "ACTIVE_WINDOW",
     "EXCHANGE_PATHS",
     "PAT_LEVELS",
+    "AuditEvent",
     "AuthKind",
     "Group",
     "Image",
+    "Invite",
     "Oat",
     "Org",
+    "OrgRole",
     "Pat",
     "PatLevel",
     "Permission",
@@ -29,6 +32,7 @@ __all__ = [
 PatLevel = Literal["repo:public_read", "repo:read", "repo:write", "repo:admin"]
 PAT_LEVELS: tuple[PatLevel, ...] = ("repo:public_read", "repo:read", "repo:write", "repo:admin")
 Permission = Literal["none", "read", "write", "admin"]
+OrgRole = Literal["owner", "editor", "member"]
 AuthKind = Literal["none", "pat", "jwt", "invalid"]
 Source = Literal["anonymous", "pat", "password", "oat"]
 
@@ -53,6 +57,10 @@ class User:
     email: str
     password: str | None = field(default=None, repr=False)
     two_factor: bool = False
+    full_name: str = ""
+    company: str = ""
+    location: str = ""
+    joined: float = 0.0
 
 
 @dataclass
@@ -87,15 +95,58 @@ class Group:
 
 
 @dataclass
+class Invite:
+    """A pending invite to an organization (by Docker ID or email), optionally to a team."""
+
+    id: str
+    org: str
+    invitee: str
+    inviter: str
+    team: str
+    created_at: float
+
+
+@dataclass
 class Org:
-    """An organization; its name is also a namespace."""
+    """An organization; its name is also a namespace. `roles` names every member and their role."""
 
     name: str
     id: int
     uuid: str
-    owners: set[str] = field(default_factory=set[str])
-    members: set[str] = field(default_factory=set[str])
+    roles: dict[str, OrgRole] = field(default_factory=dict[str, OrgRole])
     groups: dict[int, Group] = field(default_factory=dict[int, Group])
+    invites: list[Invite] = field(default_factory=list[Invite])
+    full_name: str = ""
+    company: str = ""
+    location: str = ""
+    joined: float = 0.0
+
+    @property
+    def members(self) -> set[str]:
+        """Every member's username."""
+        return set(self.roles)
+
+    @property
+    def owners(self) -> set[str]:
+        """The owners' usernames."""
+        return {name for name, role in self.roles.items() if role == "owner"}
+
+    def group(self, name: str) -> Group | None:
+        """The team called `name` (case-insensitive, as Hub matches team names)."""
+        return next((g for g in self.groups.values() if g.name.lower() == name.lower()), None)
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One event of an organization's audit log."""
+
+    account: str
+    action: str
+    name: str
+    actor: str
+    timestamp: float
+    data: dict[str, str]
+    description: str
 
 
 @dataclass

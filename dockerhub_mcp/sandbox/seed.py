@@ -1,4 +1,6 @@
-"""Deterministic demo data: namespace `demo` (6 repositories) and organization `acme` (2, and 2 teams).
+"""Deterministic demo data: namespace `demo` (6 repositories), organization `acme` (2 repositories, members
+with roles, 2 teams, team grants, invites, an access token and an audit log) and the official images of
+`library`, for the public search.
 
 Everything comes from `random.Random(seed)` and timestamps are ages before the build time, so the same
 seed gives the same Hub (digests, sizes, ages, pulls) on every run, whatever the date; only the names of
@@ -13,14 +15,48 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from dockerhub_mcp.sandbox.builders import AUTO
+from dockerhub_mcp.sandbox.model import OrgRole, Permission
 from dockerhub_mcp.sandbox.state import HubState
 
-__all__ = ["DEMO_REPOSITORIES", "SANDBOX_ORG", "SANDBOX_TOKEN", "SANDBOX_USERNAME", "RepoSpec", "seed_hub"]
+__all__ = [
+    "DEMO_REPOSITORIES",
+    "OFFICIAL_IMAGES",
+    "SANDBOX_OAT",
+    "SANDBOX_ORG",
+    "SANDBOX_TOKEN",
+    "SANDBOX_USERNAME",
+    "RepoSpec",
+    "seed_hub",
+]
 
 SANDBOX_USERNAME = "demo"
 SANDBOX_TOKEN = "dckr_pat_sandbox_demo_0000000000000000"  # level repo:admin
 SANDBOX_ORG = "acme"
+SANDBOX_OAT = "dckr_oat_sandbox_acme_00000000000000000"  # the organization access token of acme
 GROUPS = {"developers": 101, "ops": 102}
+# acme's people: (username, role, full name); demo is the owner. Who is in which team, and which team may do
+# what with which repository.
+MEMBERS: tuple[tuple[str, OrgRole, str], ...] = (
+    ("alice", "editor", "Alice Archer"),
+    ("bob", "member", "Bob Baker"),
+    ("carol", "member", "Carol Chen"),
+)
+TEAM_MEMBERS = {"developers": ("alice", "bob"), "ops": ("carol", SANDBOX_USERNAME)}
+TEAM_GRANTS: dict[tuple[str, str], Permission] = {
+    ("platform", "developers"): "write",
+    ("platform", "ops"): "admin",
+    ("tools", "developers"): "read",
+}
+INVITES = (("dave", "developers"), ("erin@acme.example", "ops"))
+PUSHERS = (SANDBOX_USERNAME, "alice", "bob")  # who pushes acme's tags, in turn
+# Official images (namespace `library`) for the public search: name, description, pulls, stars.
+OFFICIAL_IMAGES = (
+    ("nginx", "Official build of Nginx.", 12_000_000_000, 20_000),
+    ("redis", "Redis is the world's fastest data platform.", 9_000_000_000, 13_000),
+    ("postgres", "The PostgreSQL object-relational database system.", 8_000_000_000, 14_000),
+    ("alpine", "A minimal Docker image based on Alpine Linux.", 10_000_000_000, 11_000),
+    ("python", "Python is an interpreted, interactive, object-oriented language.", 7_000_000_000, 10_000),
+)
 
 _MINUTE, _HOUR, _DAY = 60.0, 3600.0, 86400.0
 _YEAR = 365 * _DAY
@@ -143,15 +179,53 @@ def seed_hub(state: HubState, *, seed: int, at: float, demo: bool = True) -> Non
 
     `at` is the build time; every timestamp is an age before it, so `reset()` reproduces the same data.
     """
-    state.add_user(SANDBOX_USERNAME, SANDBOX_TOKEN, "repo:admin")
+    state.add_user(
+        SANDBOX_USERNAME, SANDBOX_TOKEN, "repo:admin", full_name="Demo User", company="Acme", location="Berlin"
+    )
     if not demo:
         return
     rng = random.Random(seed)
-    state.add_org(SANDBOX_ORG, owners=[SANDBOX_USERNAME])
+    state.add_org(SANDBOX_ORG, owners=[SANDBOX_USERNAME], full_name="Acme Corp", company="Acme", location="Remote")
     state.add_group(SANDBOX_ORG, "developers", group_id=GROUPS["developers"], description="Application developers")
     state.add_group(SANDBOX_ORG, "ops", group_id=GROUPS["ops"], description="Operations and on-call")
     for spec in DEMO_REPOSITORIES:
         _seed_repository(state, rng, spec, at)
+    _seed_organization(state, at)
+    _seed_official_images(state, at)
+
+
+def _seed_organization(state: HubState, at: float) -> None:
+    """acme's members, teams, grants, invites and token; its repositories' pushes are already in its log."""
+    for username, role, full_name in MEMBERS:
+        state.add_user(username, email=f"{username}@acme.example", full_name=full_name, company="Acme")
+        state.add_org_member(SANDBOX_ORG, username, role=role)
+    org = state.orgs[SANDBOX_ORG]
+    for team, members in TEAM_MEMBERS.items():
+        org.groups[GROUPS[team]].members.update(members)
+    for (repository, team), permission in TEAM_GRANTS.items():
+        repo = state.repository(SANDBOX_ORG, repository)
+        if repo is not None:
+            repo.grants[GROUPS[team]] = permission
+    for days, (invitee, team) in enumerate(INVITES, start=2):
+        state.add_invite(SANDBOX_ORG, invitee, inviter=SANDBOX_USERNAME, team=team, at=at - days * _DAY)
+    state.add_oat(SANDBOX_ORG, SANDBOX_OAT)
+
+
+def _seed_official_images(state: HubState, at: float) -> None:
+    """The `library` namespace: a few official images with two tags each, public, for the image search."""
+    state.add_org("library", full_name="Docker Official Images", company="Docker")
+    for name, description, pulls, stars in OFFICIAL_IMAGES:
+        state.add_repository(
+            "library",
+            name,
+            description=description,
+            full_description=f"# {name}\n\n{description}\n",
+            pull_count=pulls,
+            star_count=stars,
+            registered_at=at - 3000 * _DAY,
+        )
+        for age, tag in ((2 * _DAY, "latest"), (40 * _DAY, "stable")):
+            state.add_tag("library", name, tag, pushed_at=at - age, archs=("amd64", "arm64"), updater="library")
 
 
 def _full_description(spec: RepoSpec) -> str:
@@ -266,5 +340,13 @@ def _seed_repository(state: HubState, rng: random.Random, spec: RepoSpec, at: fl
         # Images pushed long ago carry no tag-level digest; clients must fall back to images[].digest.
         digest = None if age > 2 * _YEAR and rng.random() < 0.7 else AUTO
         state.add_tag(
-            spec.namespace, spec.name, name, pushed_at=pushed, pulled_at=pulled, digest=digest, archs=archs, size=size
+            spec.namespace,
+            spec.name,
+            name,
+            pushed_at=pushed,
+            pulled_at=pulled,
+            digest=digest,
+            archs=archs,
+            size=size,
+            updater=PUSHERS[len(repo.tags) % len(PUSHERS)] if spec.namespace == SANDBOX_ORG else None,
         )

@@ -5,9 +5,36 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from dockerhub_mcp.sandbox.model import ACTIVE_WINDOW, Group, Image, Permission, Repository, Tag
+from dockerhub_mcp.sandbox.model import (
+    ACTIVE_WINDOW,
+    AuditEvent,
+    Group,
+    Image,
+    Invite,
+    Org,
+    OrgRole,
+    Permission,
+    RepoGrant,
+    Repository,
+    Tag,
+    User,
+)
 
-__all__ = ["group_json", "iso", "repository_info", "repository_list_entry", "storage_size", "tag_json"]
+__all__ = [
+    "audit_json",
+    "group_json",
+    "invite_json",
+    "iso",
+    "member_json",
+    "org_json",
+    "repo_group_json",
+    "repository_info",
+    "repository_list_entry",
+    "search_json",
+    "storage_size",
+    "tag_json",
+    "user_json",
+]
 
 _RANK: dict[Permission, int] = {"none": 0, "read": 1, "write": 2, "admin": 3}
 
@@ -140,4 +167,112 @@ def group_json(group: Group) -> dict[str, Any]:
         "name": group.name,
         "description": group.description,
         "member_count": len(group.members),
+    }
+
+
+def user_json(user: User) -> dict[str, Any]:
+    """The spec's `user`, as `GET /v2/users/{username}` and team member lists show it (no email)."""
+    return {
+        "id": user.uuid.replace("-", ""),
+        "uuid": user.uuid,
+        "username": user.username,
+        "full_name": user.full_name,
+        "location": user.location,
+        "company": user.company,
+        "profile_url": "",
+        "date_joined": iso(user.joined),
+        "gravatar_email": "",
+        "gravatar_url": "",
+        "type": "User",
+    }
+
+
+def member_json(user: User, role: OrgRole, teams: list[str], *, email: bool) -> dict[str, Any]:
+    """The spec's `org_member`: the user, role (capitalised as Hub writes it), teams, and email for owners."""
+    body = {**user_json(user), "role": role.capitalize(), "groups": teams, "is_guest": False}
+    if email:
+        body["email"] = user.email
+    return body
+
+
+def org_json(org: Org, *, role: OrgRole | None = None, teams: list[str] | None = None) -> dict[str, Any]:
+    """An organization as `GET /v2/orgs/{org}` and (with the caller's role and teams) `/v2/user/orgs` show it."""
+    body: dict[str, Any] = {
+        "id": org.uuid.replace("-", ""),
+        "uuid": org.uuid,
+        "orgname": org.name,
+        "full_name": org.full_name,
+        "location": org.location,
+        "company": org.company,
+        "profile_url": "",
+        "date_joined": iso(org.joined),
+        "gravatar_email": "",
+        "gravatar_url": "",
+        "type": "Organization",
+        "badge": "",
+        "is_active": True,
+    }
+    if role is not None:
+        body |= {
+            "user_role": role,
+            "user_groups": teams or [],
+            "org_groups_count": len(org.groups),
+            "plan_name": "team",
+            "parent_name": None,
+        }
+    return body
+
+
+def invite_json(invite: Invite) -> dict[str, Any]:
+    """The spec's `invite`."""
+    return {
+        "id": invite.id,
+        "inviter_username": invite.inviter,
+        "invitee": invite.invitee,
+        "org": invite.org,
+        "team": invite.team,
+        "created_at": iso(invite.created_at),
+    }
+
+
+def audit_json(event: AuditEvent) -> dict[str, Any]:
+    """The spec's `AuditLog`."""
+    return {
+        "account": event.account,
+        "action": event.action,
+        "name": event.name,
+        "actor": event.actor,
+        "data": dict(event.data),
+        "timestamp": datetime.fromtimestamp(event.timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "action_description": event.description,
+    }
+
+
+def repo_group_json(grant: RepoGrant) -> dict[str, Any]:
+    """The spec's `RepositoryGroup`."""
+    return {"group_name": grant.group_name, "permission": grant.permission, "group_id": grant.group_id}
+
+
+def search_json(repo: Repository, badge: str | None) -> dict[str, Any]:
+    """One result of the public search, in the shape docker/hub-mcp reads (`pull_count` is a string)."""
+    official = repo.namespace == "library"
+    name = repo.name if official else f"{repo.namespace}/{repo.name}"
+    return {
+        "id": str(repo.id),
+        "name": name,
+        "slug": name,
+        "type": "image",
+        "publisher": {"id": "docker" if official else repo.namespace, "name": "Docker" if official else repo.namespace},
+        "created_at": iso(repo.registered_at),
+        "updated_at": iso(repo.last_updated),
+        "short_description": repo.description,
+        "badge": badge or "none",
+        "star_count": repo.star_count,
+        "pull_count": str(repo.pull_count),
+        "operating_systems": [{"name": "linux", "label": "Linux"}],
+        "architectures": [{"name": "amd64", "label": "x86-64"}],
+        "logo_url": None,
+        "extension_reviewed": False,
+        "categories": [dict(c) for c in repo.categories],
+        "archived": False,
     }

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dockerhub_mcp.sandbox import bodies, errors
-from dockerhub_mcp.sandbox.accounts import HubAccounts
 from dockerhub_mcp.sandbox.clock import Clock
 from dockerhub_mcp.sandbox.faults import Faults
 from dockerhub_mcp.sandbox.model import (
-    Group,
+    Org,
     PatLevel,
     Permission,
     Principal,
@@ -29,12 +28,14 @@ from dockerhub_mcp.sandbox.model import (
     Tag,
     level_at_least,
 )
+from dockerhub_mcp.sandbox.orgs import OAT_NOT_ALLOWED, HubOrganizations
 from dockerhub_mcp.sandbox.tokens import TokenIssuer
 
 __all__ = [
     "DEFAULT_RATE_LIMIT",
     "DEFAULT_TOKEN_LIFETIME",
     "OAT_ONLY_ROUTES",
+    "PAT_ONLY_ROUTES",
     "REPOSITORY_ORDERINGS",
     "TAG_ORDERINGS",
     "HubState",
@@ -57,7 +58,7 @@ class RouteRule:
 
     methods: frozenset[str]
     template: str
-    kind: Literal["oat_only"] = "oat_only"
+    kind: Literal["oat_only", "pat_only"] = "oat_only"
 
     def matches(self, method: str, path: str) -> bool:
         """Whether `method path` falls under this rule."""
@@ -70,8 +71,8 @@ def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "/?$")
 
 
-def _rule(methods: str, template: str) -> RouteRule:
-    return RouteRule(frozenset(methods.split("|")), template)
+def _rule(methods: str, template: str, kind: Literal["oat_only", "pat_only"] = "oat_only") -> RouteRule:
+    return RouteRule(frozenset(methods.split("|")), template, kind)
 
 
 # Operations a PAT-derived JWT is refused on (project policy, hub-facts §2): the spec's OAT-labelled set.
@@ -90,6 +91,8 @@ OAT_ONLY_ROUTES: tuple[RouteRule, ...] = (
     _rule("GET|POST", "/v2/orgs/{org_name}/groups/{group_name}/members"),
     _rule("DELETE", "/v2/orgs/{org_name}/groups/{group_name}/members/{username}"),
 )
+# User routes an organization's token is refused on (hub-facts §10: user-scoped, PAT or password only).
+PAT_ONLY_ROUTES: tuple[RouteRule, ...] = (_rule("GET", "/v2/user/orgs", "pat_only"),)
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ class RateWindow:
     exceeded: bool
 
 
-class HubState(HubAccounts):
+class HubState(HubOrganizations):
     """Everything the sandbox Hub knows, and the rules it applies to each request.
 
     Attributes:
@@ -149,17 +152,23 @@ class HubState(HubAccounts):
             self._seeder(self)
 
     def check_route_kind(self, principal: Principal, method: str, path: str) -> None:
-        """Apply the token-kind table: PAT-derived JWTs are refused on OAT-only routes.
+        """Apply the token-kind table: PAT-derived JWTs are refused on OAT-only routes, OAT-derived JWTs on
+        PAT-only ones.
 
         Raises:
-            HubError: 401 for anonymous callers, 403 `token issued from personal access token is not allowed`.
+            HubError: 401 for anonymous callers, 403 `token issued from personal (or organization) access token
+                is not allowed`.
         """
-        if not any(rule.matches(method, path) for rule in OAT_ONLY_ROUTES):
+        oat_only = any(rule.matches(method, path) for rule in OAT_ONLY_ROUTES)
+        pat_only = any(rule.matches(method, path) for rule in PAT_ONLY_ROUTES)
+        if not (oat_only or pat_only):
             return
         if principal.source == "anonymous":
             raise errors.unauthenticated()
-        if principal.source == "pat":
+        if oat_only and principal.source == "pat":
             raise errors.pat_not_allowed()
+        if pat_only and principal.source == "oat":
+            raise errors.error(403, "forbidden", OAT_NOT_ALLOWED)
 
     # -- who may do what ----------------------------------------------------------------------------
 
@@ -174,9 +183,9 @@ class HubState(HubAccounts):
         if repo.namespace == user:
             return "admin"
         org = self.orgs.get(repo.namespace)
-        if org is None or user not in org.members:
+        if org is None or user not in org.roles:
             return public
-        if user in org.owners:
+        if org.roles[user] in ("owner", "editor"):  # editors manage every repository of the organization
             return "admin"
         best: Permission = "read"
         for group_id, granted in repo.grants.items():
@@ -311,6 +320,10 @@ class HubState(HubAccounts):
             repo.full_description = full_description
         if description is not None or full_description is not None:
             repo.last_modified = self.clock.now()
+            where = f"{repo.namespace}/{repo.name}"
+            self.record(
+                repo.namespace, "repo.update", where, self._actor(principal), f"updated the description of {where}"
+            )
         return repo
 
     def list_tags(
@@ -353,22 +366,45 @@ class HubState(HubAccounts):
         if repo.tags.pop(tag, None) is None:
             raise errors.tag_not_found(repo.namespace, repo.name, tag)
         logger.info("sandbox deleted tag %s/%s:%s", repo.namespace, repo.name, tag)
+        where = f"{repo.namespace}/{repo.name}"
+        self.record(
+            repo.namespace, "repo.tag.delete", where, self._actor(principal),
+            f"deleted the tag {tag} from the repository {where}", tag=tag,
+        )  # fmt: skip
 
-    def grant_group(self, principal: Principal, namespace: str, name: str, body: dict[str, object]) -> RepoGrant:
-        """`POST /v2/repositories/{ns}/{repo}/groups`: give an org team a permission on the repository.
+    def _grants(self, principal: Principal, namespace: str, name: str) -> tuple[Repository, Org]:
+        """The repository and its organization, checked: the caller may manage its team access.
 
-        Raises:
-            HubError: 401, 403 (not an org owner, or PAT below `repo:admin`), 404 (repository or group
-                unknown; user namespaces have no groups), 400 for a bad body.
+        Owners, editors and the organization's own token may; an admin grant through a team is not enough.
         """
         repo = self._repo(namespace, name)
         self._require(principal, repo, "admin")
         org = self.orgs.get(repo.namespace)
-        # An admin grant through a team is not enough: only owners hand out team access.
-        if org is not None and principal.source != "oat" and principal.username not in org.owners:
-            raise errors.permission_denied("only organization owners can grant team access", namespace=repo.namespace)
+        if org is None:
+            raise errors.error(404, "not found", "user namespaces have no teams", namespace=repo.namespace)
+        if self.role_in(principal, org) not in ("owner", "editor"):
+            raise errors.permission_denied(
+                "only organization owners and editors can manage team access", namespace=repo.namespace
+            )
+        return repo, org
+
+    def _grant(self, repo: Repository, org: Org, group_id: int) -> RepoGrant:
+        group = org.groups.get(group_id)
+        permission = repo.grants.get(group_id)
+        if group is None or permission is None:
+            raise errors.not_found(f"team {group_id} has no access to {repo.namespace}/{repo.name}")
+        return RepoGrant(repo.namespace, repo.name, group.id, group.name, permission)
+
+    def grant_group(self, principal: Principal, namespace: str, name: str, body: dict[str, object]) -> RepoGrant:
+        """`POST /v2/repositories/{ns}/{repo}/groups/`: give an org team a permission (one grant per team).
+
+        Raises:
+            HubError: 401, 403 (not an owner or editor, or PAT below `repo:admin`), 404 (repository or group
+                unknown; user namespaces have no groups), 400 for a bad body.
+        """
+        repo, org = self._grants(principal, namespace, name)
         group_id, permission = bodies.group_grant(body)
-        group = org.groups.get(group_id) if org is not None else None
+        group = org.groups.get(group_id)
         if group is None:
             raise errors.error(
                 404,
@@ -377,18 +413,48 @@ class HubState(HubAccounts):
                 namespace=repo.namespace,
                 group_id=str(group_id),
             )
-        repo.grants[group.id] = permission
-        return RepoGrant(repo.namespace, repo.name, group.id, group.name, permission)
+        self._set_grant(principal, repo, group_id, permission)
+        return self._grant(repo, org, group_id)
 
-    def list_groups(self, principal: Principal, org_name: str) -> list[Group]:
-        """`GET /v2/orgs/{org}/groups` for OAT or password sessions (PATs are refused before this)."""
-        org = self.orgs.get(org_name.lower())
-        if org is None:
-            raise errors.not_found(f"organization '{org_name}' not found", org_name=org_name)
-        member = principal.username in org.members or (principal.source == "oat" and principal.org == org.name)
-        if not member:
-            raise errors.permission_denied(f"not a member of {org.name}", org_name=org.name)
-        return sorted(org.groups.values(), key=lambda g: g.name)
+    def _set_grant(self, principal: Principal, repo: Repository, group_id: int, permission: Permission) -> None:
+        repo.grants[group_id] = permission
+        group = self.orgs[repo.namespace].groups[group_id]
+        where = f"{repo.namespace}/{repo.name}"
+        self.record(
+            repo.namespace, "repo.update", where, self._actor(principal),
+            f"gave the team {group.name} {permission} access to {where}", team=group.name, permission=permission,
+        )  # fmt: skip
+
+    def repo_groups(self, principal: Principal, namespace: str, name: str) -> list[RepoGrant]:
+        """`GET /v2/repositories/{ns}/{repo}/groups/`: every team's permission on the repository."""
+        repo, org = self._grants(principal, namespace, name)
+        return [self._grant(repo, org, group_id) for group_id in sorted(repo.grants)]
+
+    def repo_group(self, principal: Principal, namespace: str, name: str, group_id: int) -> RepoGrant:
+        """`GET /v2/repositories/{ns}/{repo}/groups/{id}/`: 404 when the team has no access."""
+        repo, org = self._grants(principal, namespace, name)
+        return self._grant(repo, org, group_id)
+
+    def update_repo_group(
+        self, principal: Principal, namespace: str, name: str, group_id: int, body: dict[str, object]
+    ) -> RepoGrant:
+        """`PATCH /v2/repositories/{ns}/{repo}/groups/{id}/` with `{permission}`: change an existing grant."""
+        repo, org = self._grants(principal, namespace, name)
+        self._grant(repo, org, group_id)
+        permission = bodies.grant_permission(body)
+        self._set_grant(principal, repo, group_id, permission)
+        return self._grant(repo, org, group_id)
+
+    def revoke_repo_group(self, principal: Principal, namespace: str, name: str, group_id: int) -> None:
+        """`DELETE /v2/repositories/{ns}/{repo}/groups/{id}/`."""
+        repo, org = self._grants(principal, namespace, name)
+        grant = self._grant(repo, org, group_id)
+        del repo.grants[group_id]
+        where = f"{repo.namespace}/{repo.name}"
+        self.record(
+            repo.namespace, "repo.update", where, self._actor(principal),
+            f"revoked the team {grant.group_name}'s access to {where}", team=grant.group_name,
+        )  # fmt: skip
 
     # -- rate limit ---------------------------------------------------------------------------------
 

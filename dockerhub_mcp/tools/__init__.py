@@ -1,4 +1,4 @@
-"""The MCP tools, registered from one table; read-only mode is applied here, from each tool's hints."""
+"""The MCP tools, registered from one table; read-only mode and the token kind are applied here, from data."""
 
 from __future__ import annotations
 
@@ -7,25 +7,37 @@ import inspect
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 
+from dockerhub_mcp.config import TokenKind
 from dockerhub_mcp.models import Result
+from dockerhub_mcp.tools.accounts import get_namespace, list_namespaces, search_images
 from dockerhub_mcp.tools.base import READ, AppState, hints
 from dockerhub_mcp.tools.hub import (
+    create_repository,
     delete_tag,
     get_connection,
     get_repository,
     get_tag,
-    grant_team_access,
     hub_read_request,
     hub_request,
     list_repositories,
     list_tags,
     update_description,
 )
+from dockerhub_mcp.tools.orgs import (
+    add_team_member,
+    get_audit_log,
+    list_invites,
+    list_org_members,
+    list_team_members,
+    list_teams,
+    remove_team_member,
+)
+from dockerhub_mcp.tools.teams import get_repository_access, grant_team_access, revoke_team_access
 from dockerhub_mcp.tools.workflows import (
     apply_tag_cleanup,
     audit_recent_pushes,
@@ -33,39 +45,57 @@ from dockerhub_mcp.tools.workflows import (
     plan_tag_cleanup,
 )
 
-__all__ = ["TOOLS", "AppState", "ToolSpec", "register_tools"]
+__all__ = ["TOOLS", "AppState", "ToolSpec", "lean", "register_tools"]
 
 
 @dataclass(frozen=True, slots=True)
 class ToolSpec:
-    """A tool as registered: its function, title and hints, and its variant for read-only mode, if any."""
+    """A tool as registered: its function, title and hints, its variant for read-only mode if any, and the
+    kind of token it needs (`any`, or `oat` for the organization tools)."""
 
     fn: Callable[..., Any]
     title: str
     annotations: ToolAnnotations
     read_only_fn: Callable[..., Any] | None = None
+    token: Literal["any", "oat"] = "any"
 
 
 TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(get_connection, "Get connection", hints(True, False, True, open_world=False)),
+    ToolSpec(list_namespaces, "List namespaces", READ),
+    ToolSpec(get_namespace, "Get namespace", READ),
+    ToolSpec(search_images, "Search images", READ),
     ToolSpec(list_repositories, "List repositories", READ),
     ToolSpec(get_repository, "Get repository", READ),
+    ToolSpec(create_repository, "Create repository", hints(False, False, False)),
     ToolSpec(list_tags, "List tags", READ),
     ToolSpec(get_tag, "Get tag", READ),
     ToolSpec(update_description, "Update description", hints(False, False, True)),
     ToolSpec(delete_tag, "Delete tag", hints(False, True, True)),
+    ToolSpec(get_repository_access, "Get repository access", READ),
     ToolSpec(grant_team_access, "Grant team access", hints(False, True, True)),
     ToolSpec(hub_request, "Docker Hub API request", hints(False, True, False), read_only_fn=hub_read_request),
     ToolSpec(plan_tag_cleanup, "Plan tag cleanup", READ),
     ToolSpec(apply_tag_cleanup, "Apply tag cleanup", hints(False, True, True)),
     ToolSpec(audit_recent_pushes, "Audit recent pushes", READ),
     ToolSpec(bulk_update_descriptions, "Bulk update descriptions", hints(False, False, True)),
+    ToolSpec(list_org_members, "List organization members", READ, token="oat"),
+    ToolSpec(list_teams, "List teams", READ, token="oat"),
+    ToolSpec(list_team_members, "List team members", READ, token="oat"),
+    ToolSpec(list_invites, "List invites", READ, token="oat"),
+    ToolSpec(get_audit_log, "Get audit log", READ, token="oat"),
+    ToolSpec(add_team_member, "Add team member", hints(False, False, True), token="oat"),
+    ToolSpec(remove_team_member, "Remove team member", hints(False, True, True), token="oat"),
+    ToolSpec(revoke_team_access, "Revoke team access", hints(False, True, True), token="oat"),
 )
 
 
-def register_tools(mcp: MCPServer[AppState], *, read_only: bool) -> None:
-    """Register every tool; in read-only mode only those annotated read-only, or their read-only variant."""
+def register_tools(mcp: MCPServer[AppState], *, read_only: bool, token_kind: TokenKind = "pat") -> None:
+    """Register the tools for this token kind; in read-only mode only those annotated read-only, or their
+    read-only variant."""
     for spec in TOOLS:
+        if spec.token not in ("any", token_kind):
+            continue
         if not read_only or spec.annotations.read_only_hint:
             fn, annotations = spec.fn, spec.annotations
         elif spec.read_only_fn is not None:

@@ -7,10 +7,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from mcp.server.mcpserver import Context
+from mcp.server.mcpserver import AcceptedElicitation, CancelledElicitation, Context, Elicit, ElicitationResult
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from dockerhub_mcp.client import DockerHubClient
 from dockerhub_mcp.config import Settings
@@ -20,15 +20,21 @@ from dockerhub_mcp.workflows import PlanStore
 __all__ = [
     "READ",
     "AppState",
+    "Approval",
+    "Confirm",
     "NameFilter",
     "Namespace",
     "Page",
     "PageSize",
     "Repository",
     "Tag",
+    "accepted",
+    "ask",
+    "can_ask",
     "hints",
     "hub_errors",
     "state_of",
+    "why_not",
 ]
 
 
@@ -57,6 +63,40 @@ def hub_errors() -> Iterator[None]:
 def state_of(ctx: Context[AppState]) -> AppState:
     """The lifespan state of the server handling `ctx`."""
     return ctx.request_context.lifespan_context
+
+
+class Approval(BaseModel):
+    """The user's answer to a confirmation prompt."""
+
+    confirm: bool = Field(description="Go ahead?")
+
+
+Confirm = Annotated[bool, Field(description="Set true to go ahead; read only when the host cannot ask the user.")]
+
+
+def can_ask(ctx: Context[AppState]) -> bool:
+    """Whether the host declared it can ask the user (elicitation)."""
+    capabilities = ctx.client_capabilities
+    return capabilities is not None and capabilities.elicitation is not None
+
+
+def ask(ctx: Context[AppState], message: str, confirm: bool) -> Approval | Elicit[Approval]:
+    """A resolver's answer: ask the user where the host can, else let the `confirm` argument decide."""
+    return Elicit(message, Approval) if can_ask(ctx) else Approval(confirm=confirm)
+
+
+def accepted(approval: ElicitationResult[Approval]) -> bool:
+    """Whether the user (or, where the host cannot ask, `confirm=true`) said yes."""
+    return isinstance(approval, AcceptedElicitation) and approval.data.confirm
+
+
+def why_not(ctx: Context[AppState], approval: ElicitationResult[Approval]) -> str:
+    """Why a confirmation came back as no, in words."""
+    if not can_ask(ctx):
+        return "confirm=true was not given"
+    if isinstance(approval, CancelledElicitation):
+        return "the user cancelled"
+    return "the user declined"
 
 
 Namespace = Annotated[str | None, Field(description="Docker Hub user or organization; defaults to the connected user.")]

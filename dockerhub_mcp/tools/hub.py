@@ -18,9 +18,8 @@ from dockerhub_mcp.models import (
     TagDetails,
     TagPage,
     TagSummary,
-    TeamAccess,
 )
-from dockerhub_mcp.operations import Permission, RepositoryOrdering, TagOrdering
+from dockerhub_mcp.operations import RepositoryOrdering, TagOrdering
 from dockerhub_mcp.tools.base import (
     AppState,
     NameFilter,
@@ -35,11 +34,11 @@ from dockerhub_mcp.tools.base import (
 
 __all__ = [
     "MAX_RAW_BODY",
+    "create_repository",
     "delete_tag",
     "get_connection",
     "get_repository",
     "get_tag",
-    "grant_team_access",
     "hub_read_request",
     "hub_request",
     "list_repositories",
@@ -161,27 +160,25 @@ async def delete_tag(
     return DeletedTag(namespace=ns, repository=repository, tag=tag, deleted=True)
 
 
-async def grant_team_access(
+async def create_repository(
     ctx: Context[AppState],
-    repository: Repository,
-    group_id: Annotated[int, Field(ge=1, description="Numeric team (group) id.")],
-    permission: Annotated[Permission, Field(description="Access level to grant.")],
+    name: Annotated[str, Field(description="New repository name, e.g. 'web' (lowercase, '.', '_', '-').")],
     namespace: Namespace = None,
-) -> TeamAccess:
-    """Grant an organization team access to a repository, replacing its current level.
-    The team id comes from the organization's teams, which only an organization access token can list."""
+    description: Annotated[str | None, Field(description="Short description, at most 100 bytes.")] = None,
+    full_description: Annotated[str | None, Field(description="Markdown overview.")] = None,
+    is_private: Annotated[bool, Field(description="Private repository.")] = False,
+) -> RepositoryDetails:
+    """Create a repository in a namespace. Refuses a name that breaks Docker's naming rules."""
     state = state_of(ctx)
-    ns = state.namespace(namespace)
     with hub_errors():
-        answer = await state.client.grant_team_access(ns, repository, group_id, permission)
-    group_name = answer.get("group_name")
-    return TeamAccess(
-        namespace=ns,
-        repository=repository,
-        group_id=group_id,
-        group_name=group_name if isinstance(group_name, str) else None,
-        permission=str(answer.get("permission") or permission),
-    )
+        repo = await state.client.create_repository(
+            state.namespace(namespace),
+            name,
+            description=description,
+            full_description=full_description,
+            is_private=is_private,
+        )
+    return RepositoryDetails.from_wire(repo)
 
 
 async def hub_request(
@@ -191,8 +188,9 @@ async def hub_request(
     query: Annotated[dict[str, str | int] | None, Field(description="Query parameters.")] = None,
     body: Annotated[dict[str, Any] | list[Any] | None, Field(description="JSON body.")] = None,
 ) -> HubResponse:
-    """Call another operation of Docker Hub's documented /v2 API that a personal access token may use.
-    Prefer the dedicated tools. Organization-token-only, deprecated and repository-delete operations are refused."""
+    """Call another operation of Docker Hub's documented /v2 API that this server's token may use.
+    Prefer the dedicated tools. Operations for the other kind of token, deprecated paths and repository
+    deletion are refused."""
     state = state_of(ctx)
     with hub_errors():
         answer = await state.client.raw(method, path, query=query, body=body)
@@ -214,18 +212,20 @@ async def hub_read_request(
     query: Annotated[dict[str, str | int] | None, Field(description="Query parameters.")] = None,
 ) -> HubResponse:
     """Read from another operation of Docker Hub's documented /v2 API (read-only mode: GET and HEAD only).
-    Prefer the dedicated tools. Organization-token-only and deprecated operations are refused."""
+    Prefer the dedicated tools. Operations for the other kind of token and deprecated paths are refused."""
     return await hub_request(ctx, method, path, query)
 
 
 async def get_connection(ctx: Context[AppState]) -> Connection:
-    """Show which Docker Hub account and API this server is connected as. Makes no API call."""
+    """Show which Docker Hub account (or organization), token kind and API this server is connected as.
+    Makes no API call."""
     settings = state_of(ctx).settings
     return Connection(
         username=settings.username,
         label=settings.label,
         api_url=settings.api_url,
         read_only=settings.read_only,
+        token_kind=settings.token_kind,
         sandbox=settings.sandbox,
         protected_tags=list(settings.protected_tags),
     )

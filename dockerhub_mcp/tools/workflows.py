@@ -9,11 +9,22 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated, Literal
 
-from mcp.server.mcpserver import AcceptedElicitation, CancelledElicitation, Context, Elicit, ElicitationResult, Resolve
-from pydantic import BaseModel, Field
+from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
+from pydantic import Field
 
 from dockerhub_mcp.errors import DockerHubError
-from dockerhub_mcp.tools.base import AppState, NameFilter, Namespace, hub_errors, state_of
+from dockerhub_mcp.tools.base import (
+    Approval,
+    AppState,
+    Confirm,
+    NameFilter,
+    Namespace,
+    accepted,
+    ask,
+    hub_errors,
+    state_of,
+    why_not,
+)
 from dockerhub_mcp.workflows import (
     CleanupPlan,
     CleanupRules,
@@ -89,12 +100,6 @@ async def plan_tag_cleanup(
     return plan_summary(plan)
 
 
-class Approval(BaseModel):
-    """The user's answer to the deletion prompt."""
-
-    confirm: bool = Field(description="Delete these tags?")
-
-
 def deletion_prompt(plan: CleanupPlan, repositories: list[str] | None) -> str | None:
     """What the user is asked before `plan` is applied (None when there is nothing to delete)."""
     targets = chosen(plan, repositories)
@@ -127,9 +132,7 @@ async def ask_approval(
         prompt = deletion_prompt(state.plans.get(plan_id, state.settings, state.client.now()), repositories)
     except DockerHubError:
         return Approval(confirm=False)
-    if prompt is None or not can_ask(ctx):
-        return Approval(confirm=confirm)
-    return Elicit(prompt, Approval)
+    return Approval(confirm=confirm) if prompt is None else ask(ctx, prompt, confirm)
 
 
 async def apply_tag_cleanup(
@@ -137,9 +140,7 @@ async def apply_tag_cleanup(
     plan_id: PlanId,
     approval: Annotated[ElicitationResult[Approval], Resolve(ask_approval)],
     repositories: Annotated[list[str] | None, Field(description="Apply only these repositories of the plan.")] = None,
-    confirm: Annotated[
-        bool, Field(description="Set true to delete; read only when the host cannot ask the user.")
-    ] = False,
+    confirm: Confirm = False,
 ) -> ApplySummary:
     """Apply a plan made by plan_tag_cleanup, by its id: delete exactly its tags, skipping any re-pushed or
     pulled since planning or now protected. Asks the user first. Returns totals per outcome and failures;
@@ -148,27 +149,11 @@ async def apply_tag_cleanup(
     with hub_errors():
         plan = state.plans.get(plan_id, state.settings, state.client.now())
         chosen(plan, repositories)  # refuses names outside the plan before anything else
-        if not (isinstance(approval, AcceptedElicitation) and approval.data.confirm) and deletion_prompt(
-            plan, repositories
-        ):
-            return apply_summary(report_of(plan, [], applied=False, why=_why_not(ctx, approval)), kept_outcomes=False)
+        if not accepted(approval) and deletion_prompt(plan, repositories):
+            return apply_summary(report_of(plan, [], applied=False, why=why_not(ctx, approval)), kept_outcomes=False)
         report = await apply_plan(state.client, plan, repositories=repositories, progress=_progress(ctx))
     state.plans.keep_outcomes(plan_id, report.model_dump_json(exclude_none=True))
     return apply_summary(report, kept_outcomes=True)
-
-
-def can_ask(ctx: Context[AppState]) -> bool:
-    """Whether the host declared it can ask the user (elicitation)."""
-    capabilities = ctx.client_capabilities
-    return capabilities is not None and capabilities.elicitation is not None
-
-
-def _why_not(ctx: Context[AppState], approval: ElicitationResult[Approval]) -> str:
-    if not can_ask(ctx):
-        return "confirm=true was not given"
-    if isinstance(approval, CancelledElicitation):
-        return "the user cancelled"
-    return "the user declined"
 
 
 async def audit_recent_pushes(

@@ -29,6 +29,7 @@ from dockerhub_mcp.workflows.common import (
 __all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "AuditReport", "AuditSummary", "audit_pushes", "audit_summary"]
 
 MAX_HOURS = 24 * 90
+PUSHED, DELETED = "repo.tag.push", "repo.tag.delete"  # the audit log's action names
 MAX_ROWS = 20  # the markdown is for a ticket: the structured result and the CLI's --json hold more
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
@@ -55,14 +56,26 @@ class RepositoryPushes(Result):
     error: str | None = None
 
 
+class Deletion(Result):
+    """A tag deleted in the window, as the organization's audit log records it."""
+
+    repository: str
+    tag: str
+    deleted_at: Timestamp | None = None
+    deleted_by: str | None = None
+
+
 class AuditReport(Result):
-    """Repositories and tags pushed in `[since, until]`, newest first."""
+    """Repositories and tags pushed in `[since, until]`, newest first; with an organization access token also
+    who pushed each tag and the tags deleted, from the organization's audit log."""
 
     namespace: str
     since: Timestamp
     until: Timestamp
     repositories: list[RepositoryPushes]
     tags: int
+    deletions: list[Deletion] | None = Field(default=None, description="Only with the audit log (OAT).")
+    audit_log_error: str | None = None
     summary_markdown: str
 
 
@@ -97,6 +110,7 @@ class AuditTotals(Result):
 
     repositories: int
     tags: int
+    deletions: int | None = Field(default=None, description="Tags deleted, from the audit log (OAT only).")
 
 
 class AuditSummary(Result):
@@ -109,7 +123,9 @@ class AuditSummary(Result):
     tags: list[Push] = Field(description="The newest pushes, at most `limit`.")
     truncated: bool = Field(description="More pushes happened than are listed (the CLI's --json lists all).")
     repositories: list[RepositoryActivity] = Field(description="The repositories pushed to most recently.")
+    deletions: list[Deletion] | None = Field(default=None, description="The newest tag deletions (OAT only).")
     errors: list[ReadError]
+    audit_log_error: str | None = None
     summary_markdown: str
 
 
@@ -198,14 +214,54 @@ async def audit_pushes(
 
     results = await bounded_map(lambda r: scan(r.name, r.last_updated), repos, concurrency=concurrency)
     results.sort(key=lambda r: (r.last_updated is not None, r.last_updated), reverse=True)
+    deletions, log_error = await _from_audit_log(client, namespace, since, until, results)
     return AuditReport(
         namespace=namespace,
         since=since,
         until=until,
         repositories=results,
         tags=sum(len(r.tags) for r in results),
-        summary_markdown=_markdown(namespace, since_hours, _newest(results), MAX_ROWS, results),
+        deletions=deletions,
+        audit_log_error=log_error,
+        summary_markdown=_markdown(namespace, since_hours, _newest(results), MAX_ROWS, results, deletions),
     )
+
+
+async def _from_audit_log(
+    client: DockerHubClient, namespace: str, since: datetime, until: datetime, results: list[RepositoryPushes]
+) -> tuple[list[Deletion] | None, str | None]:
+    """With the organization's own access token, who pushed each tag (set on `results`) and what was deleted.
+
+    Without one there is no audit log to read: (None, None). A log that cannot be read is said, not fatal.
+    """
+    settings = client.settings
+    if settings.token_kind != "oat" or namespace != settings.username:
+        return None, None
+    try:
+        pushes = [e async for e in client.iter_audit_logs(namespace, since=since, until=until, action=PUSHED)]
+        deleted = [e async for e in client.iter_audit_logs(namespace, since=since, until=until, action=DELETED)]
+    except DockerHubError as exc:
+        return None, f"The audit log could not be read: {exc}"
+    actors: dict[tuple[str, str], str] = {}
+    for event in pushes:  # newest first: the first event of a tag is its last push
+        tag = str(event.data.get("tag", ""))
+        if event.name and event.actor and tag:
+            actors.setdefault((event.name, tag), event.actor)
+    for repo in results:
+        for pushed in repo.tags:
+            actor = actors.get((f"{namespace}/{repo.repository}", pushed.name))
+            if actor is not None:
+                pushed.pushed_by = actor
+    deletions = [
+        Deletion(
+            repository=(e.name or "").split("/", 1)[-1],
+            tag=str(e.data.get("tag", "")),
+            deleted_at=e.timestamp,
+            deleted_by=e.actor,
+        )
+        for e in deleted
+    ]
+    return deletions, None
 
 
 def _newest(results: Sequence[RepositoryPushes]) -> list[Push]:
@@ -244,24 +300,39 @@ def audit_summary(report: AuditReport, *, limit: int = DEFAULT_LIMIT) -> AuditSu
         namespace=report.namespace,
         since=report.since,
         until=report.until,
-        totals=AuditTotals(repositories=len(active), tags=len(pushes)),
+        totals=AuditTotals(
+            repositories=len(active),
+            tags=len(pushes),
+            deletions=None if report.deletions is None else len(report.deletions),
+        ),
         tags=pushes[:limit],
-        truncated=len(pushes) > limit,
+        truncated=len(pushes) > limit or len(report.deletions or ()) > limit,
         repositories=active[:LISTED_REPOSITORIES],
-        errors=[ReadError(repository=r.repository, reason=clip(r.error or "")) for r in failed[:LISTED_ERRORS]],
-        summary_markdown=_markdown(report.namespace, hours, pushes, min(limit, MAX_ROWS), report.repositories),
+        deletions=None if report.deletions is None else report.deletions[:limit],
+        errors=[ReadError(repository=r.repository, reason=clip(r.error or "")) for r in failed[:LISTED_ERRORS]]
+        + (
+            [ReadError(repository="(audit log)", reason=clip(report.audit_log_error))] if report.audit_log_error else []
+        ),
+        summary_markdown=_markdown(
+            report.namespace, hours, pushes, min(limit, MAX_ROWS), report.repositories, report.deletions
+        ),
     )
 
 
 def _markdown(
-    namespace: str, hours: float, pushes: Sequence[Push], rows: int, results: Sequence[RepositoryPushes]
+    namespace: str,
+    hours: float,
+    pushes: Sequence[Push],
+    rows: int,
+    results: Sequence[RepositoryPushes],
+    deletions: Sequence[Deletion] | None = None,
 ) -> str:
     repositories = sum(1 for r in results if r.tags)
     head = f"**Pushes to `{namespace}` in the last {hours:g} h**: {len(pushes)} tags in {repositories} repositories."
     table = [
         (
             f"{p.repository}:{p.tag}",
-            p.pushed_at.strftime("%Y-%m-%d %H:%M UTC"),
+            _when(p.pushed_at),
             p.pushed_by or "?",
             ", ".join(p.platforms) or "?",
             (p.digest or "?")[:19],
@@ -273,8 +344,24 @@ def _markdown(
         lines += ["", markdown_table(("tag", "pushed", "by", "platforms", "digest"), table)]
     if len(pushes) > rows:
         lines += ["", f"… and {len(pushes) - rows} more tags."]
+    if deletions:
+        gone = [
+            (
+                f"{d.repository}:{d.tag}",
+                d.deleted_at.strftime("%Y-%m-%d %H:%M UTC") if d.deleted_at else "?",
+                d.deleted_by or "?",
+            )
+            for d in deletions[:rows]
+        ]
+        lines += ["", f"**Deleted**: {len(deletions)} tags.", "", markdown_table(("tag", "deleted", "by"), gone)]
+        if len(deletions) > rows:
+            lines += ["", f"… and {len(deletions) - rows} more deletions."]
     failed = [r.repository for r in results if r.error]
     if failed:
         more = f" and {len(failed) - 10} more" if len(failed) > 10 else ""
         lines += ["", f"Could not read: {', '.join(failed[:10])}{more}."]
     return "\n".join(lines)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else "?"

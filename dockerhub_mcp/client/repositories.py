@@ -1,43 +1,31 @@
-"""The async Docker Hub client: typed methods for repositories, tags, team access and raw requests.
-
-Requests go through `session.HubSession.send`, which gates them on the operation table, validates and
-encodes paths, paces, retries and maps failures; here are the shapes of each call and of paging.
-"""
+"""Hub calls for repositories and tags: list, read, create, describe, delete tags, search, raw requests."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
 
-import httpx2
 from pydantic import BaseModel, ValidationError
 
-from dockerhub_mcp.errors import (
-    InvalidInputError,
-    NotFoundError,
-    UpstreamError,
-)
-from dockerhub_mcp.models import HubPage, HubRepository, HubTag
+from dockerhub_mcp.client.base import MAX_PAGE, MAX_PAGE_SIZE, HubCalls, check_page, json_or_none, parse, walk
+from dockerhub_mcp.errors import InvalidInputError
+from dockerhub_mcp.models import HubPage, HubRepository, HubSearchPage, HubTag
 from dockerhub_mcp.operations import (
-    PERMISSIONS,
     REPOSITORY_ORDERINGS,
     TAG_ORDERINGS,
     check_description,
     check_full_description,
+    check_repository,
     match_path,
     operation,
 )
-from dockerhub_mcp.session import HubSession, describe
 
-__all__ = ["MAX_PAGE_SIZE", "DockerHubClient", "RawAnswer"]
+__all__ = ["RawAnswer", "RepositoryCalls"]
 
-MAX_PAGE_SIZE = 100
-MAX_PAGE = 10**9
 MAX_QUERY_VALUE = 1000
+MAX_SEARCH_QUERY = 200
 QUERY_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,63}")
-M = TypeVar("M", bound=BaseModel)
-T = TypeVar("T")
 
 
 class RawAnswer(BaseModel):
@@ -47,14 +35,10 @@ class RawAnswer(BaseModel):
     body: Any
 
 
-def _check_page(page: int, page_size: int) -> None:
-    # Bounds first: an integer of thousands of digits cannot even be formatted into a message.
-    if not 1 <= page <= MAX_PAGE:
-        shown = page if abs(page) < 10**100 else "a number out of range"
-        raise InvalidInputError(f"page must be between 1 and {MAX_PAGE} (got {shown}).")
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        shown = page_size if abs(page_size) < 10**100 else "a number out of range"
-        raise InvalidInputError(f"page_size must be between 1 and {MAX_PAGE_SIZE} (got {shown}).")
+def _ordering(ordering: str | None, orderings: tuple[str, ...]) -> str | None:
+    if ordering is not None and ordering not in orderings:
+        raise InvalidInputError(f"ordering must be one of {', '.join(orderings)}.")
+    return ordering
 
 
 def _whole_number(name: str, value: str | int) -> int:
@@ -66,53 +50,8 @@ def _whole_number(name: str, value: str | int) -> int:
     return int(value)
 
 
-def _page_of(url: str | None) -> int | None:
-    """The page number of a `next` URL; the URL itself is never followed (it could name another host)."""
-    if not url:
-        return None
-    try:
-        value = httpx2.URL(url).params.get("page")
-        return int(value) if value is not None else None
-    except (ValueError, httpx2.InvalidURL):
-        return None
-
-
-class DockerHubClient(HubSession):
-    """An authenticated Docker Hub API client: typed methods over `HubSession.send`."""
-
-    async def _get_model(self, model: type[M], key: str, params: Mapping[str, str]) -> M:
-        response = await self.send(operation(key), params)
-        return _parse(model, response, describe(operation(key), params))
-
-    async def _list(
-        self,
-        model: type[M],
-        key: str,
-        params: Mapping[str, str],
-        *,
-        page: int,
-        page_size: int,
-        name: str | None,
-        ordering: str | None,
-        orderings: tuple[str, ...],
-    ) -> M:
-        _check_page(page, page_size)
-        if ordering is not None and ordering not in orderings:
-            raise InvalidInputError(f"ordering must be one of {', '.join(orderings)}.")
-        query: dict[str, str | int] = {"page": page, "page_size": page_size}
-        if name:
-            query["name"] = name
-        if ordering:
-            query["ordering"] = ordering
-        try:
-            response = await self.send(operation(key), params, query=query)
-        except NotFoundError as exc:
-            if page > 1:  # Hub answers 404 past the last page: say so, not that the repository is missing
-                raise NotFoundError(
-                    f"Page {page} is past the last page of {describe(operation(key), params)}."
-                ) from exc
-            raise
-        return _parse(model, response, describe(operation(key), params))
+class RepositoryCalls(HubCalls):
+    """Repositories, tags, the public image search and raw requests."""
 
     # Repositories.
 
@@ -132,9 +71,7 @@ class DockerHubClient(HubSession):
             {"namespace": namespace},
             page=page,
             page_size=page_size,
-            name=name,
-            ordering=ordering,
-            orderings=REPOSITORY_ORDERINGS,
+            query={"name": name, "ordering": _ordering(ordering, REPOSITORY_ORDERINGS)},
         )
 
     def iter_repositories(
@@ -146,7 +83,7 @@ class DockerHubClient(HubSession):
         stop: Callable[[list[HubRepository]], bool] | None = None,
     ) -> AsyncIterator[HubRepository]:
         """Every repository of `namespace`, 100 a page (until `stop` returns True for a page)."""
-        return _walk(
+        return walk(
             lambda page: self.list_repositories(
                 namespace, page=page, page_size=MAX_PAGE_SIZE, name=name, ordering=ordering
             ),
@@ -158,6 +95,32 @@ class DockerHubClient(HubSession):
         return await self._get_model(
             HubRepository, "get_repository", {"namespace": namespace, "repository": repository}
         )
+
+    async def create_repository(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        description: str | None = None,
+        full_description: str | None = None,
+        is_private: bool = False,
+    ) -> HubRepository:
+        """Create a repository (`POST /v2/namespaces/{namespace}/repositories`); return it as Hub has it.
+
+        Raises:
+            InvalidInputError: a name that breaks Docker's rules, or a description over Hub's limits (unsent).
+        """
+        body: dict[str, Any] = {"name": check_repository(name), "namespace": namespace, "is_private": is_private}
+        if description is not None:
+            body["description"] = check_description(description)
+        if full_description is not None:
+            body["full_description"] = check_full_description(full_description)
+        params = {"namespace": namespace}
+        response = await self.send(operation("create_repository"), params, body=body)
+        try:
+            return HubRepository.model_validate_json(response.content)
+        except ValidationError:
+            return await self.get_repository(namespace, name)
 
     async def update_description(
         self,
@@ -202,9 +165,7 @@ class DockerHubClient(HubSession):
             {"namespace": namespace, "repository": repository},
             page=page,
             page_size=page_size,
-            name=name,
-            ordering=ordering,
-            orderings=TAG_ORDERINGS,
+            query={"name": name, "ordering": _ordering(ordering, TAG_ORDERINGS)},
         )
 
     def iter_tags(
@@ -217,7 +178,7 @@ class DockerHubClient(HubSession):
         stop: Callable[[list[HubTag]], bool] | None = None,
     ) -> AsyncIterator[HubTag]:
         """Every tag of a repository, 100 a page (until `stop` returns True for a page)."""
-        return _walk(
+        return walk(
             lambda page: self.list_tags(
                 namespace, repository, page=page, page_size=MAX_PAGE_SIZE, name=name, ordering=ordering
             ),
@@ -237,21 +198,21 @@ class DockerHubClient(HubSession):
         params = {"namespace": namespace, "repository": repository, "tag": tag}
         await self.send(operation("delete_tag"), params, allow_protected=allow_protected)
 
-    # Teams.
+    # The public image search.
 
-    async def grant_team_access(
-        self, namespace: str, repository: str, group_id: int, permission: str
-    ) -> dict[str, Any]:
-        """Give team `group_id` `permission` on a repository; return Hub's `{group_name, permission, group_id}`."""
-        if permission not in PERMISSIONS:
-            raise InvalidInputError(f"permission must be one of {', '.join(PERMISSIONS)}.")
-        if isinstance(group_id, bool) or not isinstance(group_id, int) or group_id < 1:
-            raise InvalidInputError(f"group_id must be a positive integer (got {group_id!r}).")
-        params = {"namespace": namespace, "repository": repository}
-        body = {"group_id": group_id, "permission": permission}
-        response = await self.send(operation("grant_team_access"), params, body=body)
-        data = _json_or_none(response)
-        return data if isinstance(data, dict) else {}
+    async def search_images(
+        self, query: str, *, official_only: bool = False, page: int = 1, page_size: int = 25
+    ) -> HubSearchPage:
+        """One page of Docker Hub's public image search (sent without credentials)."""
+        query = query.strip()
+        if not query or len(query) > MAX_SEARCH_QUERY:
+            raise InvalidInputError(f"query must be 1-{MAX_SEARCH_QUERY} characters.")
+        check_page(page, page_size)
+        sent: dict[str, str | int] = {"query": query, "from": (page - 1) * page_size, "size": page_size}
+        if official_only:
+            sent["badges"] = "official"
+        response = await self.send(operation("search_images"), {}, query=sent)
+        return parse(HubSearchPage, response, f"the image search for {query!r}")
 
     # Anything else in the operation table.
 
@@ -276,49 +237,9 @@ class DockerHubClient(HubSession):
             if key in query:
                 query[key] = _whole_number(key, query[key])  # sent as the number that was checked
         if "page_size" in query or "page" in query:
-            _check_page(int(query.get("page", 1)), int(query.get("page_size", 1)))
+            check_page(int(query.get("page", 1)), int(query.get("page_size", 1)))
         response = await self.send(op, params, query=query, body=body)
-        data = _json_or_none(response)
+        data = json_or_none(response)
         if data is None and response.content:
             data = response.text
         return RawAnswer(status=response.status_code, body=data)
-
-
-async def _walk(
-    fetch: Callable[[int], Awaitable[HubPage[T]]], stop: Callable[[list[T]], bool] | None = None
-) -> AsyncIterator[T]:
-    """Yield every result of a paginated list, page by page, until Hub says there is no next page.
-
-    `stop(page_results)`, when given, ends the walk after a page for which it returns True.
-    """
-    page: int | None = 1
-    while page is not None:
-        try:
-            batch = await fetch(page)
-        except NotFoundError:
-            if page > 1:
-                return  # Hub can hand out a `next` that then 404s: that is the end.
-            raise
-        for item in batch.results:
-            yield item
-        if stop is not None and stop(batch.results):
-            return
-        following = _page_of(batch.next) if batch.results else None
-        # A `next` that does not move forward would loop forever: treat it as the end.
-        page = following if following is not None and following > page else None
-
-
-def _json_or_none(response: httpx2.Response) -> Any:
-    if not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _parse(model: type[M], response: httpx2.Response, what: str) -> M:
-    try:
-        return model.model_validate_json(response.content)
-    except ValidationError as exc:
-        raise UpstreamError(f"Docker Hub's answer to {what} was not in the expected shape.") from exc

@@ -1,4 +1,4 @@
-"""Pydantic models: lenient wire models of Hub's JSON, and the trimmed results tools and the CLI return.
+"""Repositories and tags: lenient wire models of Hub's JSON, and the trimmed results tools return.
 
 Wire models ignore unknown fields and accept both the spec's and real Hub's tag shapes (`images` as an
 object or an array, `status` or `tag_status`, a tag-level `digest` that old images lack).
@@ -7,7 +7,7 @@ object or an array, `status` or `tag_status`, a tag-level `digest` that old imag
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
 
@@ -29,6 +29,7 @@ __all__ = [
     "TagSummary",
     "TeamAccess",
     "Timestamp",
+    "Wire",
     "WireTime",
 ]
 
@@ -51,11 +52,13 @@ Timestamp = Annotated[
 """A timestamp in a result: UTC to the second, e.g. `2026-12-01T09:30:00Z` (Hub's microseconds are noise)."""
 
 
-class _Wire(BaseModel):
+class Wire(BaseModel):
+    """Base of the wire models: unknown fields are ignored, as Hub adds fields freely."""
+
     model_config = ConfigDict(extra="ignore")
 
 
-class HubPage(_Wire, Generic[T]):
+class HubPage(Wire, Generic[T]):
     """Hub's page: `{count, next, previous, results}`; `next` is an absolute URL or null."""
 
     count: int = 0
@@ -64,7 +67,7 @@ class HubPage(_Wire, Generic[T]):
     results: list[T] = Field(default_factory=list)
 
 
-class HubRepository(_Wire):
+class HubRepository(Wire):
     """A repository as Hub lists or returns it (`repository_list_entry` / `repository_info`)."""
 
     name: str
@@ -81,7 +84,7 @@ class HubRepository(_Wire):
     repository_type: str | None = None
 
 
-class HubImage(_Wire):
+class HubImage(Wire):
     """One platform image of a tag."""
 
     architecture: str | None = None
@@ -100,7 +103,7 @@ class HubImage(_Wire):
         return f"{platform}/{self.variant}" if self.variant else platform
 
 
-class HubTag(_Wire):
+class HubTag(Wire):
     """A tag in either the spec's or real Hub's shape."""
 
     name: str
@@ -300,13 +303,14 @@ class DeletedTag(Result):
 
 
 class TeamAccess(Result):
-    """A team's permission on a repository."""
+    """A team's permission on a repository after granting it, and what the grant changed."""
 
     namespace: str
     repository: str
     group_id: int
     group_name: str | None = None
     permission: str
+    change: Literal["granted", "changed", "unchanged"]
 
 
 class HubResponse(Result):
@@ -320,7 +324,8 @@ class HubResponse(Result):
 class Connection(Result):
     """Who this server is connected as; never the token."""
 
-    username: str
+    username: str = Field(description="The Docker ID, or the organization of an organization access token.")
+    token_kind: Literal["pat", "oat"]
     label: str | None = None
     api_url: str
     read_only: bool
