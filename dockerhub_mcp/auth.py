@@ -44,9 +44,11 @@ REFRESH_MARGIN = 60.0
 FAILURE_COOLDOWN = 60.0  # a refused PAT is not re-sent for this long: Hub locks out usernames that retry
 TRANSIENT_COOLDOWN = 15.0  # after the token route failed (5xx, unreachable), before trying it again
 FALLBACK_PERIOD = 3600.0  # after falling back to /v2/users/login, try /v2/auth/token again after this
+FRESH = 60.0  # a JWT refused younger than this is not a stale JWT: exchanging again would not help
 USER_AGENT = f"dockerhub-mcp/{__version__}"
 JSON_HEADERS = {"Accept": "application/json", "Content-Type": "application/json", "User-Agent": USER_AGENT}
 
+HUB_CLAIM = "https://hub.docker.com"  # the JWT claim holding username, uuid, email (hub-facts §1)
 TOKEN_ROUTE = "/v2/auth/token"
 LOGIN_ROUTE = "/v2/users/login"
 
@@ -55,6 +57,7 @@ LOGIN_ROUTE = "/v2/users/login"
 class _Cached:
     jwt: str = field(repr=False)
     refresh_at: float
+    received: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +105,8 @@ class HubAuth(httpx2.Auth):
         self._clock = clock
         self._lock = anyio.Lock()
         self._cached: _Cached | None = None
+        self.signed_in_as: str | None = None  # the username Hub's JWT names, once a token was exchanged
+        self._reexchanged_at = -FRESH  # when a 401 last made the flow exchange again
         self._login_route_until = 0.0
         self._attempts = 0
         self._failure: _Failure | None = None
@@ -232,6 +237,13 @@ class HubAuth(httpx2.Auth):
             claims = jwt.decode(token, options={"verify_signature": False})
         except jwt.PyJWTError:
             claims = {}
+        hub = claims.get(HUB_CLAIM)
+        named = hub.get("username") if isinstance(hub, dict) else None
+        self.signed_in_as = named.lower() if isinstance(named, str) and named else None
+        if self.signed_in_as is not None and self.signed_in_as != self._username.lower():
+            logger.warning(
+                "Docker Hub signed the token in as %r, not as DOCKERHUB_USERNAME %r", self.signed_in_as, self._username
+            )
         exp, iat = claims.get("exp"), claims.get("iat")
         if isinstance(exp, int | float):
             # Measure the lifetime from iat when present, so a skewed local clock cannot expire every token.
@@ -239,20 +251,42 @@ class HubAuth(httpx2.Auth):
             if lifetime <= 0:
                 lifetime = DEFAULT_LIFETIME  # only a skewed clock says so: do not exchange on every call
         margin = min(REFRESH_MARGIN, max(lifetime, 0.0) / 2)
-        self._cached = _Cached(token, received + lifetime - margin)
+        self._cached = _Cached(token, received + lifetime - margin, received)
 
     async def async_auth_flow(self, request: httpx2.Request) -> AsyncGenerator[httpx2.Request, httpx2.Response]:
-        """Send `request` with a JWT; on 401 drop that JWT, exchange once more and retry once."""
+        """Send `request` with a JWT; on 401 drop that JWT, exchange once more and retry once.
+
+        A JWT refused within a minute of its exchange, when a 401 already caused an exchange in that minute,
+        is not stale: exchanging again for every request would only lock the username out. Then the token
+        counts as refused, and for a minute every call fails at once, sending nothing.
+        """
         for attempt in (1, 2):
             token = await self.jwt()
             request.headers["Authorization"] = f"Bearer {token}"
             response = yield request
-            if response.status_code != 401 or attempt == 2:
+            if response.status_code != 401:
                 return
-            logger.info("Docker Hub answered 401; exchanging the token once more")
+            now = self._clock()
             cached = self._cached
+            young = cached is not None and cached.jwt == token and now - cached.received < FRESH
             if cached is not None and cached.jwt == token:
                 self._cached = None
+            if attempt == 2 or (young and now - self._reexchanged_at < FRESH):
+                if young:
+                    self._refused()
+                return
+            self._reexchanged_at = now
+            logger.info("Docker Hub answered 401; exchanging the token once more")
+
+    def _refused(self) -> None:
+        logger.warning("Docker Hub refused JWTs it had just issued; not exchanging again for now")
+        error = AuthenticationError(
+            "Docker Hub refused the access token: even a token it had just issued was rejected (401). Not signing "
+            f"in again for {FAILURE_COOLDOWN:.0f} s (repeated logins lock the username out). Check that the token "
+            "is active and allowed to do this."
+        )
+        error.during_exchange = True
+        self._failure = _Failure(error, self._attempts, self._clock() + FAILURE_COOLDOWN)
 
 
 def _exchange_retryable(exc: Exception) -> bool:

@@ -13,7 +13,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
@@ -40,13 +40,16 @@ __all__ = ["add_commands", "run_command"]
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _DURATION = re.compile(r"(\d+)([hdw]?)")
 _HOURS = {"h": 1, "d": 24, "w": 24 * 7, "": 24}
+_MAX_HOURS = 36_500 * 24
 
 
 def duration_hours(text: str) -> float:
-    """Parse `90d`, `36h`, `2w` or a bare number of days into hours."""
+    """Parse `90d`, `36h`, `2w` or a bare number of days into hours (at most a century)."""
     match = _DURATION.fullmatch(text.strip().lower())
     if not match:
         raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 90d, 36h or 2w")
+    if len(match.group(1)) > 7 or int(match.group(1)) * _HOURS[match.group(2)] > _MAX_HOURS:
+        raise argparse.ArgumentTypeError(f"{text!r} is longer than a century")
     return int(match.group(1)) * _HOURS[match.group(2)]
 
 
@@ -68,7 +71,7 @@ def count(text: str) -> int:
     return int(text)
 
 
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
     """Add `cleanup`, `audit` and `describe` to the command line."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--namespace", help="user or organization (default: DOCKERHUB_USERNAME)")

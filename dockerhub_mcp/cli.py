@@ -8,9 +8,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 import anyio
 import httpx2
@@ -18,8 +21,9 @@ import httpx2
 from dockerhub_mcp import __version__
 from dockerhub_mcp.batch import add_commands, run_command
 from dockerhub_mcp.client import DockerHubClient
-from dockerhub_mcp.config import ConfigError, Settings, is_loopback
+from dockerhub_mcp.config import ConfigError, HttpSettings, Settings, is_loopback
 from dockerhub_mcp.errors import DockerHubError
+from dockerhub_mcp.redaction import RedactingFilter
 from dockerhub_mcp.server import WILDCARD_HOSTS, build_server, run_http
 
 __all__ = ["main"]
@@ -30,8 +34,15 @@ SANDBOX_API_URL = "http://sandbox.hub.local"
 Clock = Callable[[], float]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors in one line (exit 2), as every other refusal of the command."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dockerhub-mcp", description="MCP server for Docker Hub (stdio by default).")
+    parser = _Parser(prog="dockerhub-mcp", description="MCP server for Docker Hub (stdio by default).")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--sandbox", action="store_true", help="serve against the built-in sandbox Hub, no account")
     parser.add_argument("--read-only", action="store_true", help="register only read-only tools")
@@ -62,6 +73,15 @@ def _configure_logging(verbose: bool) -> None:
     if not verbose:
         for noisy in ("httpx2", "httpcore2", "mcp", "uvicorn.access"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _redact_logs(settings: Settings) -> None:
+    """Take the token, the plan key, JWTs and header values out of every log line, at any level."""
+    secrets = [settings.token.get_secret_value()]
+    if settings.plan_key is not None:
+        secrets.append(settings.plan_key.get_secret_value())
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter(secrets))
 
 
 def _settings(args: argparse.Namespace) -> tuple[Settings, httpx2.AsyncBaseTransport | None]:
@@ -110,8 +130,33 @@ def _serve_sandbox_hub(args: argparse.Namespace) -> int:
 async def _batch(
     args: argparse.Namespace, settings: Settings, transport: httpx2.AsyncBaseTransport | None, clock: Clock
 ) -> int:
-    async with DockerHubClient(settings, transport=transport, clock=clock) as client:
-        return await run_command(args, client)
+    """Run a scheduled-run command; SIGTERM or SIGINT stops it as a cancel would (the deletes under way are
+    waited for and recorded, the --report file is marked interrupted), and the exit status is 128 + signal."""
+    caught: list[signal.Signals] = []
+    codes: list[int] = []
+    async with (
+        DockerHubClient(settings, transport=transport, clock=clock) as client,
+        anyio.create_task_group() as group,
+    ):
+
+        async def stop_on_signal() -> None:
+            with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+                async for received in signals:
+                    caught.append(received)
+                    group.cancel_scope.cancel()
+                    return
+
+        async def work() -> None:
+            codes.append(await run_command(args, client))
+            group.cancel_scope.cancel()
+
+        if threading.current_thread() is threading.main_thread():  # only the main thread may take signals
+            group.start_soon(stop_on_signal)
+        group.start_soon(work)
+    if caught:
+        print(f"dockerhub-mcp {args.command}: interrupted by {caught[0].name}", file=sys.stderr)
+        return 128 + caught[0].value
+    return codes[0] if codes else 1
 
 
 def main(
@@ -137,6 +182,7 @@ def main(
         print(f"dockerhub-mcp: {exc}", file=sys.stderr)
         return 2
     transport = transport or sandbox_transport
+    _redact_logs(settings)
     if args.command in ("cleanup", "audit", "describe"):
         return anyio.run(_batch, args, settings, transport, clock)
     if args.check:
@@ -145,20 +191,22 @@ def main(
 
 
 def _serve(args: argparse.Namespace, settings: Settings, transport: httpx2.AsyncBaseTransport | None) -> int:
-    key = os.environ.get("DOCKERHUB_MCP_HTTP_KEY", "").strip() or None
-    allowed = [h.strip() for h in os.environ.get("DOCKERHUB_MCP_ALLOWED_HOSTS", "").split(",") if h.strip()]
-    if args.transport == "http" and key is None and not is_loopback(args.host):
+    if args.transport != "http":
+        build_server(settings, transport=transport).run()
+        return 0
+    try:
+        http = HttpSettings.from_env(os.environ)
+    except ConfigError as exc:
+        print(f"dockerhub-mcp: {exc}", file=sys.stderr)
+        return 2
+    if http.key is None and not is_loopback(args.host):
         print(f"dockerhub-mcp: refusing to serve HTTP on {args.host!r} without DOCKERHUB_MCP_HTTP_KEY", file=sys.stderr)
         return 2
-    if args.transport == "http" and args.host in WILDCARD_HOSTS and not allowed:
+    if args.host in WILDCARD_HOSTS and not http.allowed_hosts:
         print(
             f"dockerhub-mcp: binding {args.host!r} needs DOCKERHUB_MCP_ALLOWED_HOSTS (the host names clients use)",
             file=sys.stderr,
         )
         return 2
-    mcp = build_server(settings, transport=transport)
-    if args.transport == "http":
-        run_http(mcp, host=args.host, port=args.port, key=key, allowed_hosts=allowed)
-    else:
-        mcp.run()
+    run_http(build_server(settings, transport=transport), host=args.host, port=args.port, http=http)
     return 0

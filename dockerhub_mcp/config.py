@@ -21,6 +21,7 @@ __all__ = [
     "DEFAULT_API_URL",
     "DEFAULT_PLAN_TTL",
     "ConfigError",
+    "HttpSettings",
     "Settings",
     "TokenKind",
     "is_loopback",
@@ -102,6 +103,23 @@ def _human(seconds: float) -> str:
     return f"{seconds:g} s"
 
 
+def _api_url(env: Mapping[str, str], *, sandbox: bool) -> str:
+    """DOCKERHUB_API_URL, checked: a URL with a host, https unless it points at this machine.
+
+    The scheme is compared as parsed (any case): `HTTP://remote` is plain http, and the PAT would cross
+    the wire in clear at every exchange.
+    """
+    api_url = env.get("DOCKERHUB_API_URL", "").strip() or DEFAULT_API_URL
+    try:
+        parts = urlsplit(api_url)
+        host = parts.hostname or ""
+    except ValueError as exc:  # e.g. `http://[127.0.0.1]`: brackets hold IPv6 addresses only
+        raise ConfigError("DOCKERHUB_API_URL is not a valid URL.") from exc
+    if parts.scheme.lower() == "http" and not is_loopback(host) and not sandbox:
+        raise ConfigError("DOCKERHUB_API_URL must use https:// (plain http is allowed only for loopback).")
+    return api_url
+
+
 def _duration(env: Mapping[str, str], name: str, default: float, *, low: float, high: float) -> float:
     return parse_duration(name, env.get(name, ""), default=default, low=low, high=high)
 
@@ -160,6 +178,7 @@ class Settings(BaseModel):
     def _check_url(cls, value: str) -> str:
         value = value.strip().rstrip("/")
         parts = urlsplit(value)
+        value = parts._replace(scheme=parts.scheme.lower()).geturl()
         # No userinfo: credentials belong in DOCKERHUB_TOKEN, and the URL is shown by get_connection and --check.
         if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.password:
             raise ValueError("DOCKERHUB_API_URL must be an http(s) URL with a host, no credentials")
@@ -174,17 +193,18 @@ class Settings(BaseModel):
         Raises:
             ConfigError: a required variable is missing or empty, or a value is invalid.
         """
-        username = env.get("DOCKERHUB_USERNAME", "").strip()
+        raw_username = env.get("DOCKERHUB_USERNAME", "").strip()
         token = _token(env)
-        for name, value in (("DOCKERHUB_USERNAME", username), ("DOCKERHUB_TOKEN", token)):
+        for name, value in (("DOCKERHUB_USERNAME", raw_username), ("DOCKERHUB_TOKEN", token)):
             if not value:
                 hint = " (or DOCKERHUB_TOKEN_FILE)" if name == "DOCKERHUB_TOKEN" else ""
                 raise ConfigError(f"{name}{hint} is not set: export it (see README, Configuration).")
         # Never echo these values: a token pasted into the wrong variable must not be printed.
-        if username.startswith(("dckr_", "eyJ")):
+        if raw_username.startswith(("dckr_", "eyJ")):
             raise ConfigError(
                 "DOCKERHUB_USERNAME holds an access token: are DOCKERHUB_USERNAME and DOCKERHUB_TOKEN swapped?"
             )
+        username = raw_username.lower()  # Docker IDs are lowercase; Hub matches them case-insensitively
         try:
             check_namespace(username)
         except InvalidInputError as exc:
@@ -192,11 +212,7 @@ class Settings(BaseModel):
                 "DOCKERHUB_USERNAME is not a Docker ID or organization name: use 2-255 lowercase letters, digits, "
                 "'-' or '_'."
             ) from exc
-        api_url = env.get("DOCKERHUB_API_URL", "").strip() or DEFAULT_API_URL
-        host = urlsplit(api_url).hostname or ""
-        if urlsplit(api_url).scheme.lower() == "http" and not is_loopback(host) and not sandbox:
-            # The PAT crosses the wire at every exchange: cleartext only to this machine.
-            raise ConfigError("DOCKERHUB_API_URL must use https:// (plain http is allowed only for loopback).")
+        api_url = _api_url(env, sandbox=sandbox)
         read_only = read_only or parse_bool("DOCKERHUB_READ_ONLY", env.get("DOCKERHUB_READ_ONLY", ""))
         protected = parse_patterns(env.get("DOCKERHUB_PROTECTED_TAGS"))
         try:
@@ -218,3 +234,42 @@ class Settings(BaseModel):
             raise ConfigError(
                 "DOCKERHUB_API_URL must be an http(s) URL with a host and no credentials, query or fragment."
             ) from exc
+
+
+class HttpSettings(BaseModel):
+    """How the streamable HTTP transport is served: its key, names, and limits sized for a personal server."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: SecretStr | None = Field(default=None, repr=False)
+    allowed_hosts: tuple[str, ...] = ()
+    max_sessions: int = 32
+    session_idle: float = 600.0
+    max_connections: int = 64
+    header_timeout: float = 10.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> HttpSettings:
+        """Read `DOCKERHUB_MCP_*` from `env`.
+
+        Raises:
+            ConfigError: a value is out of range (the message names the variable).
+        """
+        key = env.get("DOCKERHUB_MCP_HTTP_KEY", "").strip()
+        return cls(
+            key=SecretStr(key) if key else None,
+            allowed_hosts=tuple(h.strip() for h in env.get("DOCKERHUB_MCP_ALLOWED_HOSTS", "").split(",") if h.strip()),
+            max_sessions=_count(env, "DOCKERHUB_MCP_MAX_SESSIONS", 32, high=10_000),
+            session_idle=_duration(env, "DOCKERHUB_MCP_SESSION_IDLE", 600.0, low=1, high=86400),
+            max_connections=_count(env, "DOCKERHUB_MCP_MAX_CONNECTIONS", 64, high=100_000),
+            header_timeout=_duration(env, "DOCKERHUB_MCP_HEADER_TIMEOUT", 10.0, low=0.1, high=600),
+        )
+
+
+def _count(env: Mapping[str, str], name: str, default: int, *, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= high:
+        raise ConfigError(f"{name} must be a whole number from 1 to {high} (got {raw!r}).")
+    return int(raw)

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import email.utils
 import json
-import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 import httpx2
+
+from dockerhub_mcp.redaction import redacted
 
 __all__ = [
     "PAT_LEVELS",
@@ -64,6 +65,7 @@ class DockerHubError(Exception):
         self.message = message
         self.status = status
         self.during_exchange = False  # set by the auth flow: such failures are never retried from outside
+        self.hub_json = False  # set when Hub's answer was its JSON: a real answer, not a proxy's or a missing route's
 
     def __str__(self) -> str:
         return self.message
@@ -135,17 +137,6 @@ def _excerpt(text: str) -> str:
     return text if len(text) <= MAX_EXCERPT else text[: MAX_EXCERPT - 1] + "…"
 
 
-_CREDENTIAL = re.compile(r"dckr_(?:pat|oat)_[A-Za-z0-9_-]+|eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
-
-
-def redacted(text: str, secrets: Sequence[str] = ()) -> str:
-    """`text` without any of `secrets` and without anything shaped like a Docker token or a JWT."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    return _CREDENTIAL.sub("[redacted]", text)
-
-
 def hub_message(body: bytes, *, redact: Sequence[str] = ()) -> str:
     """Return Hub's own short wording from an error body of any known shape, or '' if there is none.
 
@@ -154,7 +145,7 @@ def hub_message(body: bytes, *, redact: Sequence[str] = ()) -> str:
     """
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # a deeply nested body is as unreadable as garbage
         return ""
     if not isinstance(data, dict):
         return ""
@@ -205,7 +196,7 @@ PAT_LEVELS = {
 }
 
 
-def error_from_response(  # noqa: PLR0911 - one branch per status family is the point
+def error_from_response(
     status: int,
     body: bytes,
     headers: Mapping[str, str],
@@ -229,6 +220,29 @@ def error_from_response(  # noqa: PLR0911 - one branch per status family is the 
         now: the clock, for `Retry-After` given as a date.
         redact: secrets to strip from Hub's wording.
     """
+    error = _mapped(status, body, headers, what=what, kind=kind, pat_level=pat_level, now=now, redact=redact)
+    error.hub_json = _is_json_object(body)
+    return error
+
+
+def _is_json_object(body: bytes) -> bool:
+    try:
+        return isinstance(json.loads(body), dict)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return False
+
+
+def _mapped(  # noqa: PLR0911 - one branch per status family is the point
+    status: int,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    what: str,
+    kind: str,
+    pat_level: str | None,
+    now: Callable[[], float],
+    redact: Sequence[str],
+) -> DockerHubError:
     said = hub_message(body, redact=redact)
     detail = f" (Docker Hub said: {said})" if said else ""
     if status == 401:

@@ -7,7 +7,9 @@ routes real clients use outside it (`../shared/docs/hub-facts.md` §2-3, §10).
 
 Kinds: `any` (either token), `pat_only` (user routes an OAT cannot use), `oat_only` (organization
 routes Hub refuses to PAT-derived JWTs), `not_sent` (credentials and SCIM: this server never sends them),
-`deprecated` (named with their canonical replacement) and `refused` (deleting a repository).
+`deprecated` (named with their canonical replacement), `fallback` (the legacy form of a write the client
+falls back to when Hub does not serve the canonical one; never sent by `hub_request`) and `refused`
+(deleting a repository).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ __all__ = [
     "RepositoryOrdering",
     "TagOrdering",
     "build_path",
+    "byte_length",
     "check_description",
     "check_full_description",
     "check_glob",
@@ -43,7 +46,7 @@ __all__ = [
     "operation",
 ]
 
-Kind = Literal["any", "pat_only", "oat_only", "not_sent", "deprecated", "refused"]
+Kind = Literal["any", "pat_only", "oat_only", "not_sent", "deprecated", "fallback", "refused"]
 RepositoryOrdering = Literal["last_updated", "-last_updated", "name", "-name", "pull_count", "-pull_count"]
 TagOrdering = Literal["last_updated", "-last_updated", "name", "-name"]
 Permission = Literal["read", "write", "admin"]
@@ -211,11 +214,11 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("legacy_create_repository_ns", "POST", "/v2/repositories/{namespace}", "deprecated", "none", "create a repository (legacy path)", replacement="POST /v2/namespaces/{namespace}/repositories"),
     _op("legacy_get_repository", "GET", "/v2/repositories/{namespace}/{repository}", "deprecated", "none", "get a repository (legacy path)", replacement="GET /v2/namespaces/{namespace}/repositories/{repository}"),
     _op("legacy_check_repository", "HEAD", "/v2/repositories/{namespace}/{repository}", "deprecated", "none", "check a repository (legacy path)", replacement="HEAD /v2/namespaces/{namespace}/repositories/{repository}"),
-    _op("legacy_update_repository", "PATCH", "/v2/repositories/{namespace}/{repository}", "deprecated", "none", "update a repository (legacy path)", replacement="PATCH /v2/namespaces/{namespace}/repositories/{repository}"),
+    _op("legacy_update_repository", "PATCH", "/v2/repositories/{namespace}/{repository}", "fallback", "delete", "update a repository's description (legacy path)", replacement="PATCH /v2/namespaces/{namespace}/repositories/{repository}", idempotent=True, slash=True),
     _op("legacy_delete_repository", "DELETE", "/v2/repositories/{namespace}/{repository}", "refused", "none", "delete a repository", reason="deleting a whole repository is refused by this server; delete tags instead"),
     _op("legacy_list_tags", "GET", "/v2/repositories/{namespace}/{repository}/tags", "deprecated", "none", "list tags (legacy path)", replacement="GET /v2/namespaces/{namespace}/repositories/{repository}/tags"),
     _op("legacy_get_tag", "GET", "/v2/repositories/{namespace}/{repository}/tags/{tag}", "deprecated", "none", "get a tag (legacy path)", replacement="GET /v2/namespaces/{namespace}/repositories/{repository}/tags/{tag}"),
-    _op("legacy_delete_tag", "DELETE", "/v2/repositories/{namespace}/{repository}/tags/{tag}", "deprecated", "none", "delete a tag (legacy path)", replacement="DELETE /v2/namespaces/{namespace}/repositories/{repository}/tags/{tag}"),
+    _op("legacy_delete_tag", "DELETE", "/v2/repositories/{namespace}/{repository}/tags/{tag}", "fallback", "delete", "delete a tag (legacy path)", replacement="DELETE /v2/namespaces/{namespace}/repositories/{repository}/tags/{tag}", slash=True),
     _op("current_user", "GET", "/v2/user", "deprecated", "none", "read the current user", replacement="the get_connection tool (the username comes from DOCKERHUB_USERNAME)"),
 )
 # fmt: on
@@ -254,18 +257,26 @@ def check_tag(value: str) -> str:
     return value
 
 
+def byte_length(value: str) -> int:
+    """The length Docker Hub's description limits count: UTF-8 bytes, not characters."""
+    return len(value.encode("utf-8", errors="surrogatepass"))
+
+
 def check_description(value: str) -> str:
-    """Return `value` if it fits Hub's short-description limit."""
-    if len(value) > MAX_DESCRIPTION:
-        raise InvalidInputError(f"description is {len(value)} characters; Docker Hub allows {MAX_DESCRIPTION}.")
+    """Return `value` if it fits Hub's short-description limit (100 UTF-8 bytes)."""
+    if byte_length(value) > MAX_DESCRIPTION:
+        raise InvalidInputError(
+            f"description is {byte_length(value)} bytes in UTF-8 ({len(value)} characters); Docker Hub allows "
+            f"{MAX_DESCRIPTION} bytes."
+        )
     return value
 
 
 def check_full_description(value: str) -> str:
-    """Return `value` if it fits Hub's full-description limit."""
-    if len(value) > MAX_FULL_DESCRIPTION:
+    """Return `value` if it fits Hub's full-description limit (25,000 UTF-8 bytes)."""
+    if byte_length(value) > MAX_FULL_DESCRIPTION:
         raise InvalidInputError(
-            f"full_description is {len(value)} characters; Docker Hub allows {MAX_FULL_DESCRIPTION}."
+            f"full_description is {byte_length(value)} bytes in UTF-8; Docker Hub allows {MAX_FULL_DESCRIPTION} bytes."
         )
     return value
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from dockerhub_mcp.errors import DockerHubError, InvalidInputError, NotFoundError
 from dockerhub_mcp.models import RepositoryDetails, RepositorySummary
+from dockerhub_mcp.redaction import redacted
 from dockerhub_mcp.tools import AppState
 from dockerhub_mcp.workflows.summaries import plan_index, repository_page
 
@@ -38,6 +39,11 @@ def _resource_errors(uri: str) -> Iterator[None]:
         raise ResourceNotFoundError(f"{uri}: {exc}") from exc
     except DockerHubError as exc:
         raise ResourceError(f"{uri}: {exc}") from exc
+
+
+def _out(state: AppState, model: BaseModel) -> str:
+    """A resource's JSON: compact, without nulls, scrubbed of secrets."""
+    return redacted(model.model_dump_json(exclude_none=True), state.client.secrets())
 
 
 def register_resources(mcp: MCPServer[AppState]) -> None:
@@ -67,7 +73,7 @@ def register_resources(mcp: MCPServer[AppState]) -> None:
             repositories=repositories,
             truncated=page.count > len(repositories),
         )
-        return summary.model_dump_json(exclude_none=True)
+        return _out(state, summary)
 
     @mcp.resource(
         "dockerhub://namespaces/{namespace}/repositories/{repository}",
@@ -80,7 +86,7 @@ def register_resources(mcp: MCPServer[AppState]) -> None:
         state = ctx.request_context.lifespan_context
         with _resource_errors(f"dockerhub://namespaces/{namespace}/repositories/{repository}"):
             repo = await state.client.get_repository(namespace, repository)
-        return RepositoryDetails.from_wire(repo).model_dump_json(exclude_none=True)
+        return _out(state, RepositoryDetails.from_wire(repo))
 
     @mcp.resource(
         "dockerhub://plans/{plan_id}",
@@ -93,7 +99,7 @@ def register_resources(mcp: MCPServer[AppState]) -> None:
         state = ctx.request_context.lifespan_context
         with _resource_errors(f"dockerhub://plans/{plan_id}"):
             plan = state.plans.get(plan_id, state.settings, state.client.now())
-        return plan_index(plan).model_dump_json(exclude_none=True)
+        return _out(state, plan_index(plan))
 
     @mcp.resource(
         "dockerhub://plans/{plan_id}/repositories/{repository}",
@@ -110,7 +116,7 @@ def register_resources(mcp: MCPServer[AppState]) -> None:
             found = plan.repository(repository)
             if found is None:
                 raise NotFoundError(f"Plan {plan_id[:12]}… does not cover repository {repository!r}.")
-        return repository_page(plan, found).model_dump_json(exclude_none=True)
+        return _out(state, repository_page(plan, found))
 
     @mcp.resource(
         "dockerhub://plans/{plan_id}/outcomes",
@@ -124,4 +130,4 @@ def register_resources(mcp: MCPServer[AppState]) -> None:
         found = state.plans.outcomes(plan_id)
         if found is None:
             raise ResourceNotFoundError(f"dockerhub://plans/{plan_id}/outcomes: the plan was not applied here.")
-        return found
+        return redacted(found, state.client.secrets())

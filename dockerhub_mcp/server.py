@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dockerhub_mcp import __version__
 from dockerhub_mcp.client import DockerHubClient
-from dockerhub_mcp.config import Settings, is_loopback
+from dockerhub_mcp.config import HttpSettings, Settings, is_loopback
 from dockerhub_mcp.pacing import Sleep
 from dockerhub_mcp.resources import register_resources
 from dockerhub_mcp.tools import AppState, register_tools
@@ -88,15 +88,20 @@ def rebinding_protection(host: str, allowed_hosts: Sequence[str] = ()) -> Transp
     return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
 
 
-def http_app(mcp: MCPServer[Any], *, host: str, key: str | None, allowed_hosts: Sequence[str] = ()) -> ASGIApp:
+def http_app(mcp: MCPServer[Any], *, host: str, http: HttpSettings) -> ASGIApp:
     """The streamable HTTP app at `/mcp`, behind `Authorization: Bearer <key>` when a key is given,
-    with DNS-rebinding protection (Host and Origin checks) on whatever the bind address."""
+    with DNS-rebinding protection (Host and Origin checks) on whatever the bind address, and at most
+    `http.max_sessions` sessions, each ended after `http.session_idle` seconds without a request."""
     app = mcp.streamable_http_app(
-        streamable_http_path=MCP_PATH, host=host, transport_security=rebinding_protection(host, allowed_hosts)
+        streamable_http_path=MCP_PATH,
+        host=host,
+        transport_security=rebinding_protection(host, http.allowed_hosts),
+        max_sessions=http.max_sessions,
+        session_idle_timeout=http.session_idle,
     )
-    if key is None:
+    if http.key is None:
         return app
-    expected = key.encode()
+    expected = http.key.get_secret_value().encode()
 
     async def require_key(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -117,10 +122,13 @@ def http_app(mcp: MCPServer[Any], *, host: str, key: str | None, allowed_hosts: 
     return require_key
 
 
-def run_http(mcp: MCPServer[Any], *, host: str, port: int, key: str | None, allowed_hosts: Sequence[str] = ()) -> None:
-    """Serve streamable HTTP on `host:port` (blocking)."""
+def run_http(mcp: MCPServer[Any], *, host: str, port: int, http: HttpSettings) -> None:
+    """Serve streamable HTTP on `host:port` (blocking), guarded against idle and excess connections."""
     import uvicorn  # noqa: PLC0415 - only the HTTP transport needs it
 
+    from dockerhub_mcp.guard import guarded_protocol  # noqa: PLC0415 - uvicorn's protocol, HTTP only
+
     logger.info("Serving MCP over streamable HTTP at http://%s:%d%s", host, port, MCP_PATH)
-    app = http_app(mcp, host=host, key=key, allowed_hosts=allowed_hosts)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    app = http_app(mcp, host=host, http=http)
+    protocol = guarded_protocol(max_connections=http.max_connections, header_timeout=http.header_timeout)
+    uvicorn.run(app, host=host, port=port, log_level="warning", http=protocol, limit_concurrency=http.max_connections)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 import anyio
 import httpx2
@@ -23,12 +24,14 @@ import stamina
 from dockerhub_mcp.auth import USER_AGENT, HubAuth
 from dockerhub_mcp.config import Settings
 from dockerhub_mcp.errors import (
+    AuthenticationError,
     DockerHubError,
     InvalidInputError,
     PermissionDeniedError,
     RateLimitedError,
     TokenKindError,
     TransportError,
+    UpstreamError,
     error_from_response,
     mapped_transport_errors,
     token_kind_message,
@@ -36,7 +39,14 @@ from dockerhub_mcp.errors import (
 from dockerhub_mcp.operations import Operation, build_path, is_protected
 from dockerhub_mcp.pacing import RateBudget, Sleep, ambiguous, retryable
 
-__all__ = ["HubSession", "describe"]
+__all__ = ["MAX_ANSWER", "HubSession", "describe"]
+
+MAX_ANSWER = 32 * 1024 * 1024  # no answer of Hub's API comes near this; one that does is refused, not read
+_BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+def _too_large(what: str) -> UpstreamError:
+    return UpstreamError(f"Docker Hub's answer to {what} is larger than {MAX_ANSWER // (1024 * 1024)} MB: not read.")
 
 
 def describe(op: Operation, params: Mapping[str, str]) -> str:
@@ -74,6 +84,7 @@ class HubSession:
         self.settings = settings
         self.clock = clock
         self.budget = RateBudget()
+        self.fallbacks: set[str] = set()  # canonical writes Hub does not serve here: the legacy form is sent
         self._sleep = sleep
         timeout = settings.timeout
         self.auth = HubAuth(
@@ -92,6 +103,9 @@ class HubSession:
             timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
             headers={"Accept": "application/json", "User-Agent": USER_AGENT},
             follow_redirects=False,
+            # Proxy variables apply to https only: a plain-http URL is this machine, and a proxy would see
+            # the token in clear at every exchange.
+            trust_env=urlsplit(settings.api_url).scheme == "https",
         )
 
     def __repr__(self) -> str:
@@ -113,13 +127,35 @@ class HubSession:
         return await self._http.send(request, auth=None)
 
     async def check(self) -> None:
-        """Exchange the PAT for a JWT, the whole health check; no API route is called.
+        """Exchange the token for a JWT, the whole health check; no API route is called.
 
         Raises:
             DockerHubError: the exchange failed (the message says why).
+            AuthenticationError: Hub signed the token in as another user than DOCKERHUB_USERNAME.
         """
         with mapped_transport_errors("the token exchange"):
             await self.auth.jwt()
+        mismatch = self.owner_mismatch()
+        if mismatch is not None:
+            raise AuthenticationError(mismatch)
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every value that must never leave the server: the token, the current JWT, the plan key."""
+        key = self.settings.plan_key
+        return (*self.auth.secrets(), *((key.get_secret_value(),) if key is not None else ()))
+
+    def owner_mismatch(self) -> str | None:
+        """Why the exchanged token's owner is not DOCKERHUB_USERNAME, or None when it is (or none was exchanged).
+
+        Hub has been seen exchanging a PAT sent with any username: the JWT names the real owner.
+        """
+        owner = self.auth.signed_in_as
+        if owner is None or owner == self.settings.username.lower():
+            return None
+        return (
+            f"Docker Hub signed the token in as {owner!r}, not as DOCKERHUB_USERNAME {self.settings.username!r}: "
+            "the token belongs to another account. Set DOCKERHUB_USERNAME to its owner, or use that account's token."
+        )
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -127,11 +163,13 @@ class HubSession:
 
     # The gate and the one place HTTP becomes the exception tree.
 
-    def check_allowed(self, op: Operation, params: Mapping[str, str], *, allow_protected: bool = False) -> None:
+    def check_allowed(
+        self, op: Operation, params: Mapping[str, str], *, allow_protected: bool = False, fallback: bool = False
+    ) -> None:
         """Raise unless `op` may be sent with this server's token in this mode; nothing is sent either way.
 
         Deleting a tag that matches DOCKERHUB_PROTECTED_TAGS is refused here too, whichever tool asks,
-        unless `allow_protected`.
+        unless `allow_protected`. A `fallback` operation is sent only when the client falls back to it.
         """
         what = describe(op, params)
         tag = params.get("tag")
@@ -145,7 +183,7 @@ class HubSession:
             raise TokenKindError(token_kind_message(what, "oat" if op.kind == "oat_only" else "pat"))
         if op.kind == "not_sent":
             raise TokenKindError(f"This server will not {op.summary}: {op.reason}.")
-        if op.kind == "deprecated" and op.replacement:
+        if op.kind in ("deprecated", "fallback") and op.replacement and not fallback:
             raise InvalidInputError(
                 f"{op.method} {op.template} is a deprecated Docker Hub path; use {op.replacement} instead."
             )
@@ -164,13 +202,14 @@ class HubSession:
         query: Mapping[str, str | int] | None = None,
         body: Any = None,
         allow_protected: bool = False,
+        fallback: bool = False,
     ) -> httpx2.Response:
-        """Send one operation and return the 2xx answer.
+        """Send one operation and return the 2xx answer (`fallback`: the client falls back to a legacy form).
 
         Raises:
             DockerHubError: refused before sending, or mapped from Hub's answer or a transport failure.
         """
-        self.check_allowed(op, params, allow_protected=allow_protected)
+        self.check_allowed(op, params, allow_protected=allow_protected, fallback=fallback)
         path = build_path(op, dict(params))
         what = describe(op, params)
         content = None if body is None else json.dumps(body)
@@ -197,8 +236,7 @@ class HubSession:
                             request = self._http.build_request(
                                 op.method, path, params=dict(query or {}), content=content, headers=headers
                             )
-                            auth = None if op.public else httpx2.USE_CLIENT_DEFAULT
-                            response = await self._http.send(request, auth=auth)
+                            response = await self._receive(request, what, public=op.public)
                     except TransportError as exc:
                         maybe_acted = maybe_acted or not exc.unsent
                         raise
@@ -216,7 +254,7 @@ class HubSession:
                             kind=op.kind,
                             pat_level=op.pat_level,
                             now=self.clock,
-                            redact=self.auth.secrets(),
+                            redact=self.secrets(),
                         )
                         if isinstance(error, RateLimitedError):
                             # Every request waits as Hub asked, not only this one (capped).
@@ -229,6 +267,30 @@ class HubSession:
                 exc.message += " It may or may not have taken effect: look in Docker Hub before trying again."
             raise
         raise AssertionError("unreachable: the retry loop returns or raises")
+
+    async def _receive(self, request: httpx2.Request, what: str, *, public: bool) -> httpx2.Response:
+        """Send `request` (`public`: without credentials) and read its answer, at most MAX_ANSWER bytes of it:
+        a huge answer is refused as it streams in, never held whole."""
+        if public:
+            response = await self._http.send(request, auth=None, stream=True)
+        else:
+            response = await self._http.send(request, stream=True)
+        try:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > MAX_ANSWER:
+                raise _too_large(what)
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > MAX_ANSWER:
+                    raise _too_large(what)
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        # Decoded already (aiter_bytes undoes any content-encoding): the copy must not claim an encoding.
+        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _BODY_HEADERS]
+        return httpx2.Response(response.status_code, headers=headers, content=b"".join(chunks), request=request)
 
     async def _pause(self, seconds: float) -> None:
         """Wait `seconds` (capped by `max_retry_wait`) on the injected sleep, so tests need not."""

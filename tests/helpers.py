@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Awaitable, Callable
+import subprocess
+import sys
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 
 import anyio
 import anyio.lowlevel
@@ -16,8 +20,10 @@ from mcp import Client
 from mcp.client.session import ElicitationFnT
 from mcp.types import CallToolResult
 
+from dockerhub_mcp.cli import main
 from dockerhub_mcp.config import Settings
 from dockerhub_mcp.sandbox import SANDBOX_TOKEN, SANDBOX_USERNAME, Clock, Sandbox
+from dockerhub_mcp.sandbox.server import make_server
 from dockerhub_mcp.server import build_server
 
 SANDBOX_URL = "http://hub.sandbox.test"
@@ -133,3 +139,59 @@ async def wait_until_up(url: str) -> None:
                     return
                 except httpx2.TransportError:
                     await anyio.sleep(0.05)
+
+
+def run(argv: list[str], sandbox: Sandbox | None = None) -> int:
+    """Run the command line in process (against `sandbox` if given); argparse's exits come back as codes."""
+    transport = httpx2.ASGITransport(app=sandbox.app) if sandbox is not None else None
+    try:
+        return main(argv, transport=transport)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+
+
+@contextmanager
+def subprocess_on_a_port(
+    args: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: os.PathLike[str] | None = None,
+    stderr: IO[str] | None = None,
+) -> Iterator[tuple[str, int]]:
+    """`python -m dockerhub_mcp <args> --port N` on a free loopback port; its base URL and port inside the block."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dockerhub_mcp", *args, "--port", str(port)],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr if stderr is not None else subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with anyio.from_thread.start_blocking_portal() as portal:
+            portal.call(wait_until_up, url)
+        yield url, port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+class serving:
+    """Serve a sandbox on a loopback port in a thread; the URL inside the block."""
+
+    def __init__(self, hub: Sandbox) -> None:
+        self.server, self.sock = make_server(hub.app, "127.0.0.1", 0, log_level="warning")
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        with anyio.from_thread.start_blocking_portal() as portal:
+            portal.call(wait_until_up, url)
+        return url
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()

@@ -10,6 +10,7 @@ import io
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -26,7 +27,7 @@ from mcp import Client
 from dockerhub_mcp.cli import main
 from dockerhub_mcp.sandbox import SANDBOX_TOKEN, SANDBOX_USERNAME, Clock, Fault, Sandbox, build_sandbox
 from dockerhub_mcp.server import build_server
-from helpers import make_settings, structured
+from helpers import make_settings, run, serving, structured
 
 Connect = Callable[..., AbstractAsyncContextManager[Client]]
 
@@ -81,15 +82,6 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCKERHUB_USERNAME", SANDBOX_USERNAME)
     monkeypatch.setenv("DOCKERHUB_TOKEN", SANDBOX_TOKEN)
     monkeypatch.setenv("DOCKERHUB_API_URL", API_URL)
-
-
-def run(argv: list[str], sandbox: Sandbox | None = None) -> int:
-    """Run the command line in process (against `sandbox` if given); argparse's exits come back as codes."""
-    transport = httpx2.ASGITransport(app=sandbox.app) if sandbox is not None else None
-    try:
-        return main(argv, transport=transport)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 1
 
 
 def call_tool(connect: Connect, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -681,3 +673,41 @@ def test_a_real_cleanup_without_a_token_exits_2_naming_the_variable() -> None:
 
     assert (2, "", 1) == (result.returncode, result.stdout, len(result.stderr.splitlines()))
     assert "DOCKERHUB_TOKEN" in result.stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_a_cleanup_and_the_report_records_every_delete_under_way(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    """SIGTERM (cron `timeout`, systemd, Kubernetes) or SIGINT mid-apply: no new deletes, the ones under way
+    finish and are written to --report, whose last line says the run was interrupted; exit 128 + signal."""
+    hub = build_sandbox()
+    hub.faults.add(Fault("slow", delay=0.3, times=None, method="DELETE"))  # deletes under way when it lands
+    report = tmp_path / "report.jsonl"
+    with serving(hub) as url:
+        env = child_environment(
+            DOCKERHUB_USERNAME=SANDBOX_USERNAME, DOCKERHUB_TOKEN=SANDBOX_TOKEN, DOCKERHUB_API_URL=url
+        )
+        command = ["cleanup", "--repository", "web", "--older-than", "0d", "--apply", "--report", str(report)]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dockerhub_mcp", *command],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while (not report.exists() or len(report.read_text(encoding="utf-8").splitlines()) < 3) and (
+            time.monotonic() < deadline
+        ):
+            time.sleep(0.05)
+        process.send_signal(signum)
+        _, stderr = process.communicate(timeout=60)
+
+    lines = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()]
+    outcomes = {line["tag"]: line["outcome"] for line in lines[:-1]}
+    deleted = {r.path.rsplit("/", 1)[1] for r in hub.api_requests(method="DELETE") if r.status == 204}
+    assert {"interrupted": True} == lines[-1]
+    assert (128 + signum.value, f"interrupted by {signum.name}") == (process.returncode, stderr.strip().split(": ")[-1])
+    assert deleted == {tag for tag, outcome in outcomes.items() if outcome == "deleted"}
+    assert len(outcomes) < 179  # it stopped: most of web's tags were never touched

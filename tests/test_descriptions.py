@@ -121,7 +121,7 @@ async def test_find_is_literal_text_not_a_regular_expression(client: Client, san
     assert [entry("dotted", "would_change", "a.c (v1.0) [x]", "a.c $1")] == brackets["changes"]
 
 
-async def test_every_repository_is_checked_against_the_100_character_limit_before_any_write(
+async def test_every_repository_is_checked_against_the_100_byte_limit_before_any_write(
     client: Client, sandbox: Sandbox
 ) -> None:
     """One description that would overflow refuses the whole run, naming it: no PATCH at all, nothing changed."""
@@ -133,14 +133,14 @@ async def test_every_repository_is_checked_against_the_100_character_limit_befor
     )
 
     text = error_text(result)
-    assert "zulu (description, 110 characters)" in text
+    assert "zulu (description, 110 bytes)" in text
     assert "Nothing written" in text
     assert [] == sandbox.api_requests(method="PATCH")
     assert before == texts(sandbox)
 
 
-async def test_a_description_of_exactly_100_characters_is_written(client: Client, sandbox: Sandbox) -> None:
-    """The limit is inclusive: a new description of exactly 100 characters goes through."""
+async def test_a_description_of_exactly_100_bytes_is_written(client: Client, sandbox: Sandbox) -> None:
+    """The limit is inclusive: a new description of exactly 100 bytes goes through."""
     sandbox.state.add_repository("demo", "edge", description="Acme" + "x" * 93)
 
     result = structured(
@@ -154,10 +154,10 @@ async def test_a_description_of_exactly_100_characters_is_written(client: Client
     assert "Acme!" + "x" * 93 == texts(sandbox)["edge"][0]
 
 
-async def test_full_descriptions_over_25000_characters_are_refused_before_any_write(
+async def test_full_descriptions_over_25000_bytes_are_refused_before_any_write(
     client: Client, sandbox: Sandbox
 ) -> None:
-    """A full description that would pass 25,000 characters stops the run before anything is written."""
+    """A full description that would pass 25,000 bytes stops the run before anything is written."""
     sandbox.state.add_repository("demo", "huge", full_description="Acme\n" + "y" * 24_990)
 
     result = await client.call_tool(
@@ -165,7 +165,7 @@ async def test_full_descriptions_over_25000_characters_are_refused_before_any_wr
         {"find": "Acme", "replace": "Initech Corporation", "field": "both", "dry_run": False},
     )
 
-    assert "huge (full_description, 25010 characters)" in error_text(result)
+    assert "huge (full_description, 25010 bytes)" in error_text(result)
     assert [] == sandbox.api_requests(method="PATCH")
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 import httpx2
@@ -14,7 +16,7 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from helpers import INIT, MCP_HEADERS, free_port, wait_until_up
+from helpers import INIT, MCP_HEADERS, free_port, subprocess_on_a_port, wait_until_up
 
 pytestmark = pytest.mark.anyio
 
@@ -24,23 +26,10 @@ KEY = "http-key-for-tests-0123456789abcdef"
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`dockerhub-mcp --sandbox --transport http` on a free loopback port, with a bearer key."""
-    port = free_port()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DOCKERHUB_MCP_HTTP_KEY": KEY}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dockerhub_mcp", "--sandbox", "--transport", "http", "--port", str(port)],
-        env=env,
-        cwd=tmp_path_factory.mktemp("http"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        with anyio.from_thread.start_blocking_portal() as portal:
-            portal.call(wait_until_up, url)
+    cwd = tmp_path_factory.mktemp("http")
+    with subprocess_on_a_port(["--sandbox", "--transport", "http"], env=env, cwd=cwd) as (url, _):
         yield url + "/mcp"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 async def post(url: str, headers: dict[str, str]) -> httpx2.Response:
@@ -144,3 +133,56 @@ def test_a_wildcard_bind_needs_the_allowed_host_names(tmp_path: Path) -> None:
 
     assert 2 == result.returncode
     assert "DOCKERHUB_MCP_ALLOWED_HOSTS" in result.stderr
+
+
+class RawSession:
+    """A bare JSON-RPC session over streamable HTTP, so a test can declare exactly the capabilities it wants."""
+
+    def __init__(self, http: httpx2.AsyncClient, url: str) -> None:
+        self.http, self.url, self.headers, self.next_id = http, url, {**MCP_HEADERS}, 1
+
+    async def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Send one request; its JSON-RPC response (from JSON or from the SSE stream)."""
+        self.next_id += 1
+        message = {"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params}
+        answer = await self.http.post(self.url, json=message, headers=self.headers)
+        if "mcp-session-id" in answer.headers:
+            self.headers |= {"mcp-session-id": answer.headers["mcp-session-id"], "mcp-protocol-version": "2025-11-25"}
+        if answer.headers["content-type"].startswith("application/json"):
+            found: dict[str, Any] = answer.json()
+            return found
+        for line in answer.text.splitlines():
+            if line.startswith("data: ") and f'"id":{self.next_id}' in line.replace(" ", ""):
+                data: dict[str, Any] = json.loads(line[len("data: ") :])
+                return data
+        raise AssertionError(answer.text)
+
+    async def notify(self, method: str) -> None:
+        """Send a notification."""
+        await self.http.post(self.url, json={"jsonrpc": "2.0", "method": method}, headers=self.headers)
+
+
+async def test_a_host_with_url_elicitation_only_is_not_asked_and_confirm_decides(server_url: str) -> None:
+    """A host that can open URLs but not show forms gets no form prompt (no -32021): confirm=true applies."""
+    capabilities: dict[str, Any] = {"elicitation": {"url": {}}}
+    init = {"protocolVersion": "2025-11-25", "capabilities": capabilities, "clientInfo": {"name": "t", "version": "1"}}
+    async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {KEY}"}, timeout=30) as http:
+        session = RawSession(http, server_url)
+        await session.request("initialize", init)
+        await session.notify("notifications/initialized")
+        planned = await session.request(
+            "tools/call",
+            {"name": "plan_tag_cleanup", "arguments": {"older_than_days": 365, "repositories": ["worker"]}},
+        )
+        plan = planned["result"]["structuredContent"]
+        applied = await session.request(
+            "tools/call", {"name": "apply_tag_cleanup", "arguments": {"plan_id": plan["plan_id"], "confirm": True}}
+        )
+
+    assert "error" not in applied, applied
+    result = applied["result"]
+    assert isinstance(result, dict) and not result.get("isError"), result
+    assert (True, plan["totals"]["tags"]) == (
+        result["structuredContent"]["applied"],
+        result["structuredContent"]["totals"]["deleted"],
+    )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,7 +15,7 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from helpers import INIT, MCP_HEADERS, error_text, free_port, structured, wait_until_up
+from helpers import INIT, MCP_HEADERS, error_text, structured, subprocess_on_a_port
 
 pytestmark = pytest.mark.anyio
 
@@ -50,27 +48,15 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """`dockerhub-mcp --sandbox --read-only --transport http -v` on a free loopback port, behind a bearer key."""
-    port = free_port()
     workdir = tmp_path_factory.mktemp("http-read-only")
     stderr = workdir / "stderr.log"
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DOCKERHUB_MCP_HTTP_KEY": KEY}
-    command = [sys.executable, "-m", "dockerhub_mcp", "--sandbox", "--read-only", "--transport", "http"]
-    with stderr.open("w", encoding="utf-8") as errors:
-        process = subprocess.Popen(
-            [*command, "--port", str(port), "--verbose"],
-            env=env,
-            cwd=workdir,
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        with anyio.from_thread.start_blocking_portal() as portal:
-            portal.call(wait_until_up, url)
+    command = ["--sandbox", "--read-only", "--transport", "http", "--verbose"]
+    with (
+        stderr.open("w", encoding="utf-8") as errors,
+        subprocess_on_a_port(command, env=env, cwd=workdir, stderr=errors) as (url, _),
+    ):
         yield Served(url + "/mcp", stderr)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @asynccontextmanager

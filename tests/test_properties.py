@@ -229,15 +229,15 @@ def test_names_reach_the_canonical_path_percent_encoded_or_are_refused_unsent(
 @given(
     description=st.one_of(st.text(max_size=20), st.integers(95, 130).flatmap(lambda n: st.text(min_size=n, max_size=n)))
 )
-def test_a_description_is_written_exactly_or_refused_over_100_characters(description: str) -> None:
-    """update_description stores the text unchanged, or refuses more than 100 characters with nothing sent."""
+def test_a_description_is_written_exactly_or_refused_over_100_bytes(description: str) -> None:
+    """update_description stores the text unchanged, or refuses more than 100 bytes of UTF-8 with nothing sent."""
     hub = small_hub()
 
     outcome, wire = attempt(hub, lambda client: client.update_description("demo", "web", description=description))
 
     repository = hub.state.repository("demo", "web")
     assert repository is not None
-    if len(description) > 100:
+    if len(description.encode("utf-8", errors="surrogatepass")) > 100:
         assert isinstance(outcome, InvalidInputError)
         assert [] == hub.requests
         assert "Web frontend" == repository.description
@@ -591,7 +591,7 @@ def dry_run(description: str, find: str, replace: str) -> tuple[object, Sandbox]
 
 
 def check_report(outcome: object, hub: Sandbox, description: str, expected: str) -> None:
-    """The dry run reports `expected` as the new text (or refuses it over 100 characters) and writes nothing."""
+    """The dry run reports `expected` as the new text (or refuses it over 100 bytes) and writes nothing."""
     assert [] == [r for r in hub.api_requests() if r.method != "GET"]
     note("unchanged" if expected == description else "over 100" if len(expected) > 100 else "would_change")
     if expected != description and len(expected) > 100:

@@ -18,7 +18,7 @@ from mcp import Client
 
 from dockerhub_mcp.cli import main
 from dockerhub_mcp.sandbox import SANDBOX_TOKEN, Fault, Sandbox
-from helpers import error_text, structured
+from helpers import error_text, read_json, structured
 
 pytestmark = pytest.mark.anyio
 
@@ -185,12 +185,13 @@ async def test_the_token_exchange_is_retried_at_most_once(client: Client, sandbo
     assert 2 == sandbox.exchanges
 
 
-async def test_cancelling_an_apply_stops_it_and_logs_what_was_done(
+async def test_cancelling_an_apply_stops_it_and_records_every_delete_under_way(
     client: Client, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Once the host cancels, no further deletes are sent, and the log tallies what was done."""
+    """Once the host cancels, no further deletes are sent; those under way are waited for, and every delete
+    that reached Hub has its outcome in the outcomes resource, marked interrupted; the log tallies them."""
     plan = structured(await client.call_tool("plan_tag_cleanup", {"repositories": ["web"], "older_than_days": 0}))
-    before = len(sandbox.state.tags("demo", "web"))
+    before = {t.name for t in sandbox.state.tags("demo", "web")}
     # Deletes take a few milliseconds, as over a network, so the cancel can arrive while work remains.
     sandbox.faults.add(Fault("slow", delay=0.005, times=None, method="DELETE"))
     seen = 0
@@ -218,10 +219,14 @@ async def test_cancelling_an_apply_stops_it_and_logs_what_was_done(
     match = re.search(r"cancelled after (\d+) of (\d+) tags", caplog.text)
     assert match is not None
     done, total = int(match[1]), int(match[2])
-    gone = before - len(sandbox.state.tags("demo", "web"))
+    record = await read_json(client, f"{plan['plan_uri']}/outcomes")
+    gone = before - {t.name for t in sandbox.state.tags("demo", "web")}
+    sent = {r.path.rsplit("/", 1)[1] for r in sandbox.api_requests(method="DELETE")}
     assert (plan["totals"]["tags"], True) == (total, done < total)
     assert deletes_when_cancelled == len(sandbox.api_requests(method="DELETE"))
-    assert done <= gone <= done + 4  # at most the deletes under way when the cancel came (concurrency 4)
+    assert (True, done) == (record["interrupted"], len(record["outcomes"]))
+    assert gone == {o["tag"] for o in record["outcomes"] if o["outcome"] == "deleted"}
+    assert sent <= {o["tag"] for o in record["outcomes"]}  # every delete that reached Hub has its outcome
 
 
 async def test_deleting_a_protected_tag_needs_an_explicit_override(connect: Connect, sandbox: Sandbox) -> None:

@@ -156,11 +156,11 @@ async def test_a_password_login_on_a_2fa_account_asks_for_a_second_factor(hub: h
     assert 401 == token.status_code
 
 
-async def test_a_raw_pat_sent_as_bearer_is_refused_with_403(hub: httpx2.AsyncClient) -> None:
-    """Hub refuses the PAT itself as a bearer, with the project's canonical wording."""
+async def test_a_raw_pat_sent_as_bearer_is_refused_with_401(hub: httpx2.AsyncClient) -> None:
+    """Hub refuses the PAT itself as a bearer with a bare 401, as working clients saw (hub-facts §10)."""
     response = await hub.get("/v2/namespaces/demo/repositories", headers=bearer(SANDBOX_TOKEN))
 
-    assert (403, PAT_403) == (response.status_code, response.json())
+    assert (401, {"message": "unauthorized", "errinfo": {}}) == (response.status_code, response.json())
 
 
 async def test_a_jwt_expires_by_the_sandbox_clock(hub: httpx2.AsyncClient, sb: Sandbox) -> None:
@@ -466,14 +466,13 @@ async def test_repository_pages_link_absolutely_to_the_host_asked(hub: httpx2.As
     assert 404 == past.status_code
 
 
-async def test_page_size_above_100_is_a_400_value_error(hub: httpx2.AsyncClient) -> None:
-    """`page_size` is capped at 100 by refusal, in the spec's `ValueError` shape."""
-    response = await hub.get("/v2/namespaces/demo/repositories/web/tags?page_size=101")
+async def test_page_size_above_100_is_cut_to_100(hub: httpx2.AsyncClient) -> None:
+    """`page_size` over 100 gets 100 results and a `next` link of page size 100, as Hub does."""
+    response = await hub.get("/v2/namespaces/demo/repositories/web/tags?page_size=500")
 
-    assert (400, {"fields": {"page_size": ["Ensure this value is less than or equal to 100."]}}) == (
-        response.status_code,
-        {"fields": response.json()["fields"]},
-    )
+    body = response.json()
+    assert (200, 100, 180) == (response.status_code, len(body["results"]), body["count"])
+    assert body["next"].endswith("page=2&page_size=100")
 
 
 async def test_an_unknown_ordering_is_refused_with_the_spec_wording(hub: httpx2.AsyncClient) -> None:
@@ -547,7 +546,7 @@ async def test_patch_updates_the_descriptions_and_last_modified(hub: httpx2.Asyn
 
 
 async def test_patch_refuses_descriptions_over_the_limits(hub: httpx2.AsyncClient, sb: Sandbox) -> None:
-    """`description` > 100 and `full_description` > 25 000 characters are 400s that change nothing."""
+    """`description` > 100 and `full_description` > 25 000 bytes are 400s that change nothing."""
     headers = bearer(await exchange(hub))
     before = sb.state.namespaces["demo"]["web"].description
 
@@ -566,7 +565,8 @@ async def test_patch_refuses_descriptions_over_the_limits(hub: httpx2.AsyncClien
 
 
 async def test_a_repo_write_pat_may_not_patch_or_delete(hub: httpx2.AsyncClient, sb: Sandbox) -> None:
-    """Below repo:admin, PATCH and DELETE tag are 403 `insufficient scope`; reads show the capped permissions."""
+    """Below repo:admin, PATCH and DELETE tag are 403 `insufficient scope`; `permissions` show the account's
+    rights, not the PAT's scope (hub-facts §10)."""
     sb.state.add_pat("demo", "dckr_pat_write", "repo:write")
     headers = bearer(await exchange(hub, secret="dckr_pat_write"))
     scope = {"message": "insufficient scope", "errinfo": {}, "detail": "insufficient scope"}
@@ -576,7 +576,7 @@ async def test_a_repo_write_pat_may_not_patch_or_delete(hub: httpx2.AsyncClient,
     read = await hub.get("/v2/namespaces/demo/repositories/docs", headers=headers)
 
     assert [(403, scope), (403, scope)] == [(patch.status_code, patch.json()), (delete.status_code, delete.json())]
-    assert (200, {"read": True, "write": True, "admin": False}) == (read.status_code, read.json()["permissions"])
+    assert (200, {"read": True, "write": True, "admin": True}) == (read.status_code, read.json()["permissions"])
 
 
 async def test_a_public_read_pat_cannot_see_private_repositories(hub: httpx2.AsyncClient, sb: Sandbox) -> None:
@@ -742,15 +742,26 @@ async def test_unknown_routes_answer_an_html_404_and_are_logged(hub: httpx2.Asyn
     assert [("GET", "/v2/no/such/route", 404)] == [(r.method, r.path, r.status) for r in sb.requests]
 
 
-async def test_deprecated_routes_are_refused_but_recorded(hub: httpx2.AsyncClient, sb: Sandbox) -> None:
-    """Legacy repository paths and `/v2/user/` stay in the log so tests can prove they are never called."""
+async def test_legacy_routes_answer_as_hub_does_and_are_recorded(hub: httpx2.AsyncClient, sb: Sandbox) -> None:
+    """Legacy `/v2/repositories/...` reads and the two legacy writes answer like Hub; an OAT is refused there;
+    `/v2/user/` is refused to PATs. All stay in the log, so tests can prove the client never sends them."""
     headers = bearer(await exchange(hub))
-    for path in ("/v2/repositories/demo/", "/v2/repositories/demo/web/", "/v2/user/"):
-        assert (await hub.get(path, headers=headers)).status_code in (403, 404)
+    listed = await hub.get("/v2/repositories/demo/", headers=headers)
+    repo = await hub.get("/v2/repositories/demo/web/", headers=headers)
+    tags = await hub.get("/v2/repositories/demo/web/tags/", headers=headers)
+    user = await hub.get("/v2/user/", headers=headers)
+    oat = await hub.get("/v2/repositories/acme/tools/", headers=await oat_headers(hub))
 
-    assert ["/v2/repositories/demo/", "/v2/repositories/demo/web/", "/v2/user/"] == [
-        r.path for r in sb.api_requests(path_prefix="/v2/")
-    ]
+    assert (200, 200, 200, 403, 403) == tuple(r.status_code for r in (listed, repo, tags, user, oat))
+    assert ("web", 180) == (repo.json()["name"], tags.json()["count"])
+    assert "token issued from organization access token is not allowed" == oat.json()["detail"]
+    assert [
+        "/v2/repositories/demo/",
+        "/v2/repositories/demo/web/",
+        "/v2/repositories/demo/web/tags/",
+        "/v2/user/",
+        "/v2/repositories/acme/tools/",
+    ] == [r.path for r in sb.api_requests(path_prefix="/v2/")]
 
 
 # -- rate limits and faults -------------------------------------------------------------------------
@@ -764,7 +775,7 @@ async def test_rate_limit_headers_count_down_within_the_minute(hub: httpx2.Async
     sb.clock.advance(60)
     third = await hub.get("/v2/namespaces/demo/repositories")
 
-    assert [("600", "599", "1800000060"), ("600", "598", "1800000060"), ("600", "599", "1800000120")] == [
+    assert [("180", "179", "1800000060"), ("180", "178", "1800000060"), ("180", "179", "1800000120")] == [
         (r.headers["x-ratelimit-limit"], r.headers["x-ratelimit-remaining"], r.headers["x-ratelimit-reset"])
         for r in (first, second, third)
     ]
@@ -894,7 +905,7 @@ async def test_the_request_log_records_the_credential_kind_never_its_value(
     assert [
         ("POST", "/v2/auth/token", {}, "none", 200),
         ("GET", "/v2/namespaces/demo/repositories", {"page_size": "5"}, "jwt", 200),
-        ("GET", "/v2/namespaces/demo/repositories", {}, "pat", 403),
+        ("GET", "/v2/namespaces/demo/repositories", {}, "pat", 401),
         ("GET", "/v2/namespaces/demo/repositories", {}, "invalid", 401),
         ("GET", "/v2/namespaces/demo/repositories", {}, "none", 200),
     ] == [(r.method, r.path, r.query, r.auth, r.status) for r in sb.requests]

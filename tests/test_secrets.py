@@ -388,6 +388,7 @@ async def drive_tools(c: Caller, session: Session) -> None:  # noqa: PLR0915 - o
     sandbox.state.revoke_jwts()
     await c.call("after revoke_jwts", "list_repositories", {})
     sandbox.state.token_lifetime = 90
+    sandbox.clock.advance(61)  # a JWT refused within a minute of a re-exchange counts as the token refused
     sandbox.state.revoke_jwts()
     await c.call("short-lived token", "list_repositories", {})
     sandbox.clock.advance(80)

@@ -28,7 +28,7 @@ def test_server_json_validates_against_the_registry_schema() -> None:
 
 
 def test_versions_agree_and_the_token_is_marked_secret() -> None:
-    """server.json, its package, pyproject and the code carry one version; the token and plan key are secret."""
+    """server.json, its package, pyproject and the code carry one version; the token and both keys are secret."""
     server = json.loads((ROOT / "server.json").read_text(encoding="utf-8"))
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     (package,) = server["packages"]
@@ -40,6 +40,7 @@ def test_versions_agree_and_the_token_is_marked_secret() -> None:
         package["identifier"],
         package["transport"]["type"],
     )
-    assert {"DOCKERHUB_TOKEN", "DOCKERHUB_MCP_PLAN_KEY"} == {name for name, v in env.items() if v.get("isSecret")}
+    secret = {"DOCKERHUB_TOKEN", "DOCKERHUB_MCP_PLAN_KEY", "DOCKERHUB_MCP_HTTP_KEY"}
+    assert secret == {name for name, v in env.items() if v.get("isSecret")}
     assert {"DOCKERHUB_USERNAME", "DOCKERHUB_TOKEN"} == {name for name, v in env.items() if v.get("isRequired")}
     assert f"mcp-name: {server['name']}" in (ROOT / "README.md").read_text(encoding="utf-8")

@@ -14,7 +14,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 from dockerhub_mcp.sandbox import SANDBOX_TOKEN, SANDBOX_USERNAME
-from helpers import free_port, wait_until_up
+from helpers import subprocess_on_a_port
 
 pytestmark = pytest.mark.anyio
 
@@ -22,20 +22,8 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def hub_url() -> Iterator[str]:
     """`dockerhub-mcp sandbox-hub` running as a subprocess on loopback."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dockerhub_mcp", "sandbox-hub", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        with anyio.from_thread.start_blocking_portal() as portal:
-            portal.call(wait_until_up, url)
+    with subprocess_on_a_port(["sandbox-hub"]) as (url, _):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 async def test_the_server_works_over_stdio_and_keeps_the_token_off_stderr(hub_url: str) -> None:

@@ -105,8 +105,8 @@ async def test_update_description_needs_one_of_the_two_fields(client: Client, sa
     assert [] == sandbox.api_requests(method="PATCH")
 
 
-async def test_a_description_over_100_characters_is_refused_before_sending(client: Client, sandbox: Sandbox) -> None:
-    """Hub's 100-character limit is checked locally."""
+async def test_a_description_over_100_bytes_is_refused_before_sending(client: Client, sandbox: Sandbox) -> None:
+    """Hub's 100-byte limit is checked locally."""
     result = await client.call_tool("update_description", {"repository": "web", "description": "x" * 101})
 
     assert "100" in error_text(result)

@@ -6,9 +6,9 @@ encodes paths, paces, retries and maps failures; here are the shapes of each cal
 
 from dockerhub_mcp.client.base import MAX_PAGE_SIZE
 from dockerhub_mcp.client.organizations import MEMBER_ROLES, OrganizationCalls
-from dockerhub_mcp.client.repositories import RawAnswer, RepositoryCalls
+from dockerhub_mcp.client.repositories import RawAnswer, RepositoryCalls, not_stored
 
-__all__ = ["MAX_PAGE_SIZE", "MEMBER_ROLES", "DockerHubClient", "RawAnswer"]
+__all__ = ["MAX_PAGE_SIZE", "MEMBER_ROLES", "DockerHubClient", "RawAnswer", "not_stored"]
 
 
 class DockerHubClient(RepositoryCalls, OrganizationCalls):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
@@ -75,28 +76,53 @@ class HubCalls(HubSession):
         return parse(model, response, describe(operation(key), params))
 
 
+PAGE_MARGIN = 2  # pages Hub may add while a walk runs, before the walk stops believing its `next` links
+
+
 async def walk(
-    fetch: Callable[[int], Awaitable[HubPage[T]]], stop: Callable[[list[T]], bool] | None = None
+    fetch: Callable[[int], Awaitable[HubPage[T]]],
+    stop: Callable[[list[T]], bool] | None = None,
+    *,
+    page_size: int = MAX_PAGE_SIZE,
 ) -> AsyncIterator[T]:
     """Yield every result of a paginated list, page by page, until Hub says there is no next page.
 
-    `stop(page_results)`, when given, ends the walk after a page for which it returns True.
+    `stop(page_results)`, when given, ends the walk after a page for which it returns True. A `next` that
+    404s after every counted entry was seen is a stale link (Hub hands those out): the end. One that 404s
+    earlier, points back, or leads past `ceil(count / page_size)` pages plus a margin would leave the list
+    partial: that raises rather than let a caller act on part of a list as if it were all of it.
+
+    Raises:
+        UpstreamError: the list cannot be read to its end.
     """
-    page: int | None = 1
-    while page is not None:
+    page, seen, count = 1, 0, 0
+    while True:
         try:
             batch = await fetch(page)
-        except NotFoundError:
+        except NotFoundError as exc:
+            if page > 1 and seen >= count:
+                return
             if page > 1:
-                return  # Hub can hand out a `next` that then 404s: that is the end.
+                raise UpstreamError(
+                    f"Docker Hub's list broke off at page {page} after {seen} of the {count} entries it counts; "
+                    "nothing was done with the part that was read."
+                ) from exc
             raise
+        count = max(count, batch.count)
+        seen += len(batch.results)
         for item in batch.results:
             yield item
         if stop is not None and stop(batch.results):
             return
         following = page_of(batch.next) if batch.results else None
-        # A `next` that does not move forward would loop forever: treat it as the end.
-        page = following if following is not None and following > page else None
+        if following is None:
+            return
+        if following <= page or following > math.ceil(count / page_size) + PAGE_MARGIN:
+            raise UpstreamError(
+                f"Docker Hub's list points to page {following} after page {page}, which {count} entries cannot "
+                "fill; stopped rather than walk it without end."
+            )
+        page = following
 
 
 def json_or_none(response: httpx2.Response) -> Any:
@@ -105,7 +131,7 @@ def json_or_none(response: httpx2.Response) -> Any:
         return None
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # a body nested past the parser's depth is as unreadable as garbage
         return None
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
+import httpx2
 from pydantic import BaseModel, ValidationError
 
 from dockerhub_mcp.client.base import MAX_PAGE, MAX_PAGE_SIZE, HubCalls, check_page, json_or_none, parse, walk
-from dockerhub_mcp.errors import InvalidInputError
+from dockerhub_mcp.errors import DockerHubError, InvalidInputError
 from dockerhub_mcp.models import HubPage, HubRepository, HubSearchPage, HubTag
 from dockerhub_mcp.operations import (
     REPOSITORY_ORDERINGS,
@@ -21,7 +23,9 @@ from dockerhub_mcp.operations import (
     operation,
 )
 
-__all__ = ["RawAnswer", "RepositoryCalls"]
+__all__ = ["RawAnswer", "RepositoryCalls", "not_stored"]
+
+logger = logging.getLogger(__name__)
 
 MAX_QUERY_VALUE = 1000
 MAX_SEARCH_QUERY = 200
@@ -33,6 +37,11 @@ class RawAnswer(BaseModel):
 
     status: int
     body: Any
+
+
+def not_stored(repo: HubRepository, sent: Mapping[str, str]) -> list[str]:
+    """The fields of `sent` that Hub's answer `repo` holds otherwise (Hub has been seen ignoring an update)."""
+    return [field for field, text in sent.items() if (getattr(repo, field) or "") != text]
 
 
 def _ordering(ordering: str | None, orderings: tuple[str, ...]) -> str | None:
@@ -139,7 +148,7 @@ class RepositoryCalls(HubCalls):
         if full_description is not None:
             body["full_description"] = check_full_description(full_description)
         params = {"namespace": namespace, "repository": repository}
-        response = await self.send(operation("update_repository"), params, body=body)
+        response = await self._write("update_repository", "legacy_update_repository", params, body=body)
         try:
             return HubRepository.model_validate_json(response.content)
         except ValidationError:
@@ -158,8 +167,8 @@ class RepositoryCalls(HubCalls):
         name: str | None = None,
         ordering: str | None = None,
     ) -> HubPage[HubTag]:
-        """One page of a repository's tags."""
-        return await self._list(
+        """One page of a repository's tags (with `name`, only tags whose name contains it)."""
+        found = await self._list(
             HubPage[HubTag],
             "list_tags",
             {"namespace": namespace, "repository": repository},
@@ -167,6 +176,9 @@ class RepositoryCalls(HubCalls):
             page_size=page_size,
             query={"name": name, "ordering": _ordering(ordering, TAG_ORDERINGS)},
         )
+        if name:  # the canonical tags route does not document the filter: apply it here as well
+            found.results = [t for t in found.results if name.lower() in t.name.lower()]
+        return found
 
     def iter_tags(
         self,
@@ -196,7 +208,20 @@ class RepositoryCalls(HubCalls):
             PermissionDeniedError: the tag matches DOCKERHUB_PROTECTED_TAGS and `allow_protected` is not set.
         """
         params = {"namespace": namespace, "repository": repository, "tag": tag}
-        await self.send(operation("delete_tag"), params, allow_protected=allow_protected)
+        await self._write("delete_tag", "legacy_delete_tag", params, allow_protected=allow_protected)
+
+    async def _write(self, key: str, legacy: str, params: Mapping[str, str], **options: Any) -> httpx2.Response:
+        """Send the canonical write `key`; where Hub does not serve it (405, or a 404 that is not Hub's JSON),
+        send its legacy form once and keep doing so. A JSON 404 means the thing is missing: never retried."""
+        if key not in self.fallbacks:
+            try:
+                return await self.send(operation(key), params, **options)
+            except DockerHubError as exc:
+                if not (exc.status == 405 or (exc.status == 404 and not exc.hub_json)):
+                    raise
+            logger.info("%s is not served here: sending %s from now on", key, legacy)
+            self.fallbacks.add(key)
+        return await self.send(operation(legacy), params, fallback=True, **options)
 
     # The public image search.
 
@@ -226,6 +251,10 @@ class RepositoryCalls(HubCalls):
             TokenKindError: the operation needs another kind of credential.
         """
         op, params = match_path(method, path)
+        if op.kind == "fallback":  # the client's own fallback, never sent on request
+            raise InvalidInputError(
+                f"{op.method} {op.template} is a legacy Docker Hub path; use {op.replacement} instead."
+            )
         if body is not None and op.method in ("GET", "HEAD", "DELETE"):
             raise InvalidInputError(f"{op.method} requests take no body.")
         query = dict(query or {})

@@ -33,6 +33,7 @@ from dockerhub_mcp.models.organizations import (
 from dockerhub_mcp.models.repositories import (
     Connection,
     DeletedTag,
+    DescriptionUpdate,
     HubImage,
     HubPage,
     HubRepository,
@@ -56,6 +57,7 @@ __all__ = [
     "AuditLogPage",
     "Connection",
     "DeletedTag",
+    "DescriptionUpdate",
     "HubAccount",
     "HubAuditEvent",
     "HubGroup",

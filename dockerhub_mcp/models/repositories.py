@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializ
 __all__ = [
     "Connection",
     "DeletedTag",
+    "DescriptionUpdate",
     "HubImage",
     "HubPage",
     "HubRepository",
@@ -293,6 +294,13 @@ class TagDetails(TagSummary):
         )
 
 
+class DescriptionUpdate(RepositorySummary):
+    """A repository after its descriptions were set, and whether Hub stored what was sent."""
+
+    stored_as_sent: bool
+    note: str | None = None
+
+
 class DeletedTag(Result):
     """The outcome of deleting a tag."""
 
@@ -326,6 +334,7 @@ class Connection(Result):
 
     username: str = Field(description="The Docker ID, or the organization of an organization access token.")
     token_kind: Literal["pat", "oat"]
+    warning: str | None = Field(default=None, description="The token was signed in as another account.")
     label: str | None = None
     api_url: str
     read_only: bool

@@ -10,7 +10,7 @@ from typing import Literal
 from dockerhub_mcp.sandbox import errors
 from dockerhub_mcp.sandbox.builders import HubData
 from dockerhub_mcp.sandbox.errors import HubError
-from dockerhub_mcp.sandbox.model import AuthKind, PatLevel, Principal
+from dockerhub_mcp.sandbox.model import AuthKind, PatLevel, Principal, Quirks
 from dockerhub_mcp.sandbox.tokens import TokenIssuer, looks_like_jwt
 
 __all__ = ["ANONYMOUS", "HubAccounts"]
@@ -37,6 +37,7 @@ class HubAccounts(HubData):
     """Token exchange and bearer checks on top of the stored accounts."""
 
     token_lifetime: int
+    quirks: Quirks
     _tokens: TokenIssuer
     # jti -> (source, credential) for every JWT minted; `_revoked_jtis` are refused.
     _issued: dict[str, tuple[str, str]]
@@ -97,14 +98,14 @@ class HubAccounts(HubData):
         """Who the request acts as: anonymous without a header, else the holder of a live JWT.
 
         Raises:
-            HubError: 403 for a raw PAT as bearer; 401 for an expired, revoked or unknown bearer.
+            HubError: 401 for a raw PAT as bearer, and for an expired, revoked or unknown bearer.
         """
         kind = self.classify_auth(authorization)
         if kind == "none" or authorization is None:
             return ANONYMOUS
         if kind == "pat":
-            raise errors.pat_not_allowed()
-        if kind == "invalid":
+            raise errors.raw_pat_refused()
+        if kind == "invalid" or self.quirks.refuse_jwts:
             raise errors.invalid_token()
         claims = self._tokens.verify(authorization.strip().partition(" ")[2].strip())
         issued = self._issued.get(claims.jti)
@@ -129,8 +130,9 @@ class HubAccounts(HubData):
         name = identifier.strip().lower()
         pat = self.pats.get(secret)
         if pat is not None:
-            ok = not pat.revoked and pat.username == name
-            return _Credential("pat", secret, name, pat.level) if ok else None
+            # Hub has been seen exchanging a PAT sent with another username: the JWT still names the owner.
+            ok = not pat.revoked and (pat.username == name or self.quirks.any_identifier)
+            return _Credential("pat", secret, pat.username, pat.level) if ok else None
         oat = self.oats.get(secret)
         if oat is not None:
             ok = not oat.revoked and oat.org == name

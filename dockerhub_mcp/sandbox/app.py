@@ -87,14 +87,16 @@ def _group_id(request: Request) -> int:
     return int(raw)
 
 
-def _page(request: Request, items: Sequence[T]) -> tuple[list[T], dict[str, Any]]:
-    """Cut one page out of `items`; the links are absolute, built from the URL the request came to."""
+def _page(request: Request, items: Sequence[T], *, stale_next: bool = False) -> tuple[list[T], dict[str, Any]]:
+    """Cut one page out of `items`; the links are absolute, built from the URL the request came to (with
+    `stale_next`, the last page links a next one anyway, as Hub has been seen to)."""
     page = _int_param(request, "page", 1)
-    size = _int_param(request, "page_size", _DEFAULT_PAGE_SIZE, _MAX_PAGE_SIZE)
+    # Hub cuts a page_size over 100 to 100 rather than refusing it (hub-facts §10).
+    size = min(_int_param(request, "page_size", _DEFAULT_PAGE_SIZE), _MAX_PAGE_SIZE)
     start = (page - 1) * size
     if page > 1 and start >= len(items):
         raise errors.not_found("Invalid page.", page=str(page))
-    more = start + size < len(items)
+    more = start + size < len(items) or (stale_next and start < len(items))
     links = {
         "count": len(items),
         "next": _page_url(request, page + 1, size) if more else None,
@@ -152,8 +154,7 @@ class _Routes:
         namespace = request.path_params["namespace"]
         if request.method == "POST":
             repo = self.state.create_repository(principal, namespace, await _json_object(request))
-            permission = self.state.effective_permission(principal, repo)
-            return JSONResponse(repository_info(repo, permission), status_code=201)
+            return JSONResponse(repository_info(repo, self.state.permission(principal, repo)), status_code=201)
         repos = self.state.list_repositories(
             principal, namespace, name=_text_param(request, "name"), ordering=_text_param(request, "ordering")
         )
@@ -164,28 +165,33 @@ class _Routes:
         principal = self._who(request)
         namespace, name = request.path_params["namespace"], request.path_params["repository"]
         if request.method == "PATCH":
+            _canonical_write(self.state)
             repo = self.state.update_repository(principal, namespace, name, await _json_object(request))
         else:
             repo = self.state.read_repository(principal, namespace, name)
-        return JSONResponse(repository_info(repo, self.state.effective_permission(principal, repo)))
+        # `permissions` are the account's rights, not the PAT's scope (hub-facts §10).
+        return JSONResponse(repository_info(repo, self.state.permission(principal, repo)))
 
     async def tags(self, request: Request) -> Response:
         principal = self._who(request)
+        quirks = self.state.quirks
         tags = self.state.list_tags(
             principal,
             request.path_params["namespace"],
             request.path_params["repository"],
-            tag_name=_text_param(request, "name"),
+            tag_name=None if quirks.ignore_tag_name_filter else _text_param(request, "name"),
             ordering=_text_param(request, "ordering"),
         )
-        results, links = _page(request, tags)
+        results, links = _page(request, tags, stale_next=quirks.stale_next)
         now = self.state.clock.now()
         return JSONResponse({**links, "results": [tag_json(t, now) for t in results]})
 
-    async def tag(self, request: Request) -> Response:
+    async def tag(self, request: Request, *, canonical: bool = True) -> Response:
         principal = self._who(request)
         where = (request.path_params["namespace"], request.path_params["repository"], request.path_params["tag"])
         if request.method == "DELETE":
+            if canonical:
+                _canonical_write(self.state)
             self.state.delete_tag(principal, *where)
             return Response(status_code=204)
         return JSONResponse(tag_json(self.state.read_tag(principal, *where), self.state.clock.now()))
@@ -313,16 +319,28 @@ class _Routes:
         raise errors.error(501, "not implemented", "the sandbox Hub does not serve this operation")
 
     async def legacy(self, request: Request) -> Response:
-        # Deprecated paths are recorded (tests assert the client never calls them) and refused loudly.
-        if self._who(request).source == "oat":
+        """The `/v2/repositories/{ns}/...` forms: reads and the two writes real clients use, answered as Hub
+        answers them (an OAT is refused on every one)."""
+        principal = self._who(request)
+        if principal.source == "oat":
             raise errors.error(403, "forbidden", "token issued from organization access token is not allowed")
         namespace = request.path_params["namespace"]
         repository = request.path_params.get("repository")
-        replacement = f"/v2/namespaces/{namespace}/repositories" + (f"/{repository}" if repository else "")
-        raise errors.not_found(
-            f"the sandbox does not serve the deprecated route {request.method} {request.url.path}; use {replacement}",
-            replacement=replacement,
-        )
+        tag = request.path_params.get("tag")
+        if repository is None:
+            if request.method != "GET":
+                raise errors.error(405, "method not allowed", f"{request.method} is not served here")
+            return await self.repositories(request)
+        if tag is not None:
+            return await self.tag(request, canonical=False)
+        if request.url.path.rstrip("/").endswith("/tags"):
+            return await self.tags(request)
+        if request.method == "PATCH":
+            repo = self.state.update_repository(principal, namespace, repository, await _json_object(request))
+            return JSONResponse(repository_info(repo, self.state.permission(principal, repo)))
+        if request.method in ("GET", "HEAD"):
+            return await self.repository(request)
+        raise errors.error(405, "method not allowed", f"{request.method} is not served here")
 
     async def current_user(self, request: Request) -> Response:
         principal = self._who(request)
@@ -335,6 +353,18 @@ class _Routes:
             raise errors.error(403, "forbidden", "access to the resource is forbidden with personal access token")
         user = self.state.users[principal.username]
         return JSONResponse({"id": user.uuid, "username": user.username, "full_name": "", "type": "User"})
+
+
+def _canonical_write(state: HubState) -> None:
+    """Where the canonical write routes are switched off, answer as a Hub without them would."""
+    if state.quirks.canonical_writes == "405":
+        raise errors.HubError(405, {"detail": "Method not allowed."})
+    if state.quirks.canonical_writes == "html_404":
+        raise _HtmlNotFound
+
+
+class _HtmlNotFound(Exception):
+    """Answer with Hub's HTML 404 page (an unknown route), not JSON."""
 
 
 async def _hub_error(request: Request, exc: Exception) -> Response:
@@ -391,7 +421,12 @@ def build_app(state: HubState) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=[Middleware(HubMiddleware, state=state)],
-        exception_handlers={HubError: _hub_error, 404: _html_not_found, 405: _method_not_allowed},
+        exception_handlers={
+            HubError: _hub_error,
+            _HtmlNotFound: _html_not_found,
+            404: _html_not_found,
+            405: _method_not_allowed,
+        },
     )
     # The middleware already folds a trailing slash; never answer with a redirect (clients keep them off).
     app.router.redirect_slashes = False

@@ -46,9 +46,10 @@ def descriptions(body: dict[str, object]) -> tuple[str | None, str | None]:
         value = body.get(field)
         if value is not None and not isinstance(value, str):
             raise errors.bad_request(f"{field} must be a string", field=field)
-        if value is not None and len(value) > limit:
+        # Hub counts bytes of UTF-8, not characters (a 99-character tagline of 101 bytes was refused).
+        if value is not None and len(value.encode("utf-8", errors="surrogatepass")) > limit:
             raise errors.bad_request(
-                f"{field}: ensure this field has no more than {limit} characters", field=field, max_length=str(limit)
+                f"{field}: ensure this field has no more than {limit} bytes", field=field, max_length=str(limit)
             )
         found.append(value)
     return found[0], found[1]

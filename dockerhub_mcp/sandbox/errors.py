@@ -15,6 +15,7 @@ __all__ = [
     "not_found",
     "pat_not_allowed",
     "permission_denied",
+    "raw_pat_refused",
     "repository_not_found",
     "tag_not_found",
     "token_expired",
@@ -79,8 +80,13 @@ def token_expired() -> HubError:
 
 
 def pat_not_allowed() -> HubError:
-    """403 for a raw PAT sent as bearer, or a PAT-derived JWT on an OAT-only route."""
+    """403 for a PAT-derived JWT on an OAT-only route."""
     return HubError(403, {"errinfo": {}, "detail": PAT_NOT_ALLOWED, "message": PAT_NOT_ALLOWED})
+
+
+def raw_pat_refused() -> HubError:
+    """401 for a raw PAT sent as bearer: Hub takes only JWTs from the token exchange (hub-facts §10)."""
+    return HubError(401, {"message": "unauthorized", "errinfo": {}})
 
 
 def insufficient_scope() -> HubError:

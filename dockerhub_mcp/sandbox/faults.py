@@ -1,8 +1,9 @@
 """Switchable, seeded faults: each fires before the Hub's state is touched.
 
-Kinds: `status` (answer a 4xx/5xx), `rate_limit` (429 + Retry-After), `slow` (wait, then answer), `drop`
-(cut the connection: the client sees a transport error). The app's middleware asks `Faults.pick()` once per
-request; this module only decides, the middleware answers.
+Kinds: `status` (answer a status, 2xx to 5xx, with a body and headers of the test's choosing), `rate_limit`
+(429 + Retry-After), `slow` (wait, then answer), `drop` (cut the connection: the client sees a transport
+error), `lost` (act, then cut the connection), `huge` (stream an answer of `size` bytes). The app's
+middleware asks `Faults.pick()` once per request; this module only decides, the middleware answers.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ __all__ = ["ConnectionDropped", "Fault", "FaultKind", "Faults", "FiredFault"]
 
 logger = logging.getLogger(__name__)
 
-FaultKind = Literal["status", "rate_limit", "slow", "drop", "lost"]
+FaultKind = Literal["status", "rate_limit", "slow", "drop", "lost", "huge"]
 _KINDS: tuple[str, ...] = get_args(FaultKind)
 
 
@@ -46,9 +47,11 @@ class Fault:
 
     `lost` lets the request act on the state, then cuts the connection before the answer: the client
     cannot tell a lost answer from a dropped request. `method` matches case-insensitively; `path` is a
-    regex searched in the request path. `status` is used by `status` faults, `retry_after` (seconds) by
-    `rate_limit`, `delay` (seconds) by `slow`; `html=True` sends a status fault's body as an HTML page, the
-    way a load balancer would; `body` replaces a status fault's JSON body (to play Hub's own wordings).
+    regex searched in the request path, `query` one searched in its query string. `status` is used by
+    `status` faults, `retry_after` (seconds) by `rate_limit`, `delay` (seconds) by `slow`, `size` (bytes)
+    by `huge`; `html=True` sends a status fault's body as an HTML page, the way a load balancer would;
+    `body` replaces a status fault's JSON body (to play Hub's own wordings, or a proxy echoing a header),
+    `raw_body` sends bytes as they are, and `headers` are added to its answer.
     """
 
     kind: FaultKind
@@ -60,6 +63,10 @@ class Fault:
     delay: float = 0.0
     html: bool = False
     body: Mapping[str, object] | None = None
+    raw_body: bytes | None = None
+    headers: Mapping[str, str] | None = None
+    query: str | None = None
+    size: int = 0
     _pattern: re.Pattern[str] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -68,15 +75,17 @@ class Fault:
             raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {_KINDS}")
         if self.times is not None and self.times < 1:
             raise ValueError(f"times must be None or >= 1, got {self.times!r}")
-        if self.kind == "status" and not 400 <= self.status <= 599:
-            raise ValueError(f"a status fault needs a 4xx or 5xx status, got {self.status!r}")
+        if self.kind == "status" and not 200 <= self.status <= 599:
+            raise ValueError(f"a status fault needs a status from 200 to 599, got {self.status!r}")
         if self.retry_after < 0 or self.delay < 0:
             raise ValueError("retry_after and delay must be >= 0")
         self._pattern = re.compile(self.path) if self.path is not None else None
 
-    def matches(self, method: str, path: str) -> bool:
-        """Whether this fault applies to `method path`."""
+    def matches(self, method: str, path: str, query: str = "") -> bool:
+        """Whether this fault applies to `method path?query`."""
         if self.method is not None and self.method.upper() != method.upper():
+            return False
+        if self.query is not None and re.search(self.query, query) is None:
             return False
         return self._pattern is None or self._pattern.search(path) is not None
 
@@ -176,17 +185,17 @@ class Faults:
         """Scripted faults that have not used up their `times` yet."""
         return tuple(self._scripted)
 
-    def pick(self, method: str, path: str) -> Fault | None:
+    def pick(self, method: str, path: str, query: str = "") -> Fault | None:
         """Return the fault for this request, if any, and count it as fired."""
-        fault = self._pick_scripted(method, path) or self._pick_random(method, path)
+        fault = self._pick_scripted(method, path, query) or self._pick_random(method, path)
         if fault is not None:
             self.fired.append(FiredFault(fault.kind, method, path, fault.status))
             logger.info("sandbox fault %s fired on %s %s", fault.kind, method, path)
         return fault
 
-    def _pick_scripted(self, method: str, path: str) -> Fault | None:
+    def _pick_scripted(self, method: str, path: str, query: str) -> Fault | None:
         for fault in self._scripted:
-            if fault.matches(method, path):
+            if fault.matches(method, path, query):
                 if fault.times is not None:
                     fault.times -= 1
                     if fault.times == 0:

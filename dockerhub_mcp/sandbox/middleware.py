@@ -106,7 +106,7 @@ class HubMiddleware:
                 record(status_seen[0])
             await send(message)
 
-        fault = state.faults.pick(method, path)
+        fault = state.faults.pick(method, path, scope.get("query_string", b"").decode("latin-1"))
         try:
             if fault is not None and fault.kind == "slow":
                 await anyio.sleep(fault.delay)
@@ -133,17 +133,29 @@ class HubMiddleware:
             await self._rate_limited(fault.retry_after, send)
         elif fault.kind == "status":
             phrase = _phrase(fault.status)
+            extra = [(k.encode(), v.encode()) for k, v in (fault.headers or {}).items()]
             if fault.html:
                 title = f"{fault.status} {phrase}"
                 page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>"
-                await _answer(send, fault.status, page.encode(), "text/html; charset=utf-8", [])
+                await _answer(send, fault.status, page.encode(), "text/html; charset=utf-8", extra)
+            elif fault.raw_body is not None:
+                await _answer(send, fault.status, fault.raw_body, "application/json", extra)
             else:
                 body = (
                     dict(fault.body)
                     if fault.body
                     else {"errinfo": {}, "detail": f"sandbox fault: {phrase}", "message": phrase.lower()}
                 )
-                await _answer(send, fault.status, json.dumps(body).encode(), "application/json", [])
+                await _answer(send, fault.status, json.dumps(body).encode(), "application/json", extra)
+        elif fault.kind == "huge":  # a 200 streamed in 1 MB chunks, with no length announced
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
+            )
+            chunk, left = b" " * 1_000_000, fault.size
+            while left > 0:
+                await send({"type": "http.response.body", "body": chunk[:left], "more_body": True})
+                left -= len(chunk)
+            await send({"type": "http.response.body", "body": b"{}", "more_body": False})
         else:  # drop: start an answer, then cut it off mid-way.
             await send(
                 {
@@ -156,8 +168,10 @@ class HubMiddleware:
 
     async def _rate_limited(self, retry_after: float, send: Send) -> None:
         reset = math.ceil(self.state.clock.now() + retry_after)
+        # A real 429 carried `retry-after` equal to `x-ratelimit-reset`, a unix timestamp (hub-facts §10).
+        said = str(reset) if self.state.quirks.retry_after_timestamp else _seconds(retry_after)
         headers = [
-            (b"retry-after", _seconds(retry_after).encode()),
+            (b"retry-after", said.encode()),
             (b"x-ratelimit-limit", str(self.state.rate_limit).encode()),
             (b"x-ratelimit-remaining", b"0"),
             (b"x-ratelimit-reset", str(reset).encode()),

@@ -21,6 +21,7 @@ __all__ = [
     "PatLevel",
     "Permission",
     "Principal",
+    "Quirks",
     "RecordedRequest",
     "RepoGrant",
     "Repository",
@@ -218,6 +219,19 @@ class Principal:
     level: PatLevel
     username: str | None = None
     org: str | None = None
+
+
+@dataclass
+class Quirks:
+    """Ways real Hub has been seen to behave that a test switches on (`HubState.reset()` switches them off)."""
+
+    ignore_descriptions: bool = False  # answer a description PATCH with 200 but keep the old text
+    canonical_writes: Literal["served", "405", "html_404"] = "served"  # canonical PATCH / tag DELETE missing
+    any_identifier: bool = False  # exchange a PAT whatever username comes with it
+    refuse_jwts: bool = False  # answer every JWT, even a fresh one, with 401
+    retry_after_timestamp: bool = False  # a 429's Retry-After is the reset's unix time, not seconds
+    ignore_tag_name_filter: bool = False  # the canonical tags route does not document `name`
+    stale_next: bool = False  # the last page of a list still links a `next` page, which then 404s
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from dockerhub_mcp.sandbox.model import (
     PatLevel,
     Permission,
     Principal,
+    Quirks,
     RecordedRequest,
     RepoGrant,
     Repository,
@@ -46,7 +47,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 DEFAULT_TOKEN_LIFETIME = 600  # seconds; the spec: the access token "expires in 10 minutes"
-DEFAULT_RATE_LIMIT = 600  # requests per minute window
+DEFAULT_RATE_LIMIT = 180  # requests per minute window, as a real 429 reported (hub-facts §10)
 REPOSITORY_ORDERINGS = ("name", "-name", "last_updated", "-last_updated", "pull_count", "-pull_count")
 TAG_ORDERINGS = ("last_updated", "-last_updated", "name", "-name")
 _RANK: dict[Permission, int] = {"none": 0, "read": 1, "write": 2, "admin": 3}
@@ -113,8 +114,9 @@ class HubState(HubOrganizations):
         faults: the fault switchboard; `reset()` clears it.
         requests: the request log, oldest first; `reset()` empties it in place.
         token_lifetime: seconds a newly minted JWT lives (default 600).
-        rate_limit: requests per minute window reported in `X-RateLimit-Limit` (default 600).
+        rate_limit: requests per minute window reported in `X-RateLimit-Limit` (default 180, as on Hub).
         enforce_rate_limit: answer 429 once a window is used up (default off: headers only).
+        quirks: ways real Hub behaves that a test switches on (see `Quirks`).
     """
 
     def __init__(
@@ -143,6 +145,7 @@ class HubState(HubOrganizations):
         self.token_lifetime = DEFAULT_TOKEN_LIFETIME
         self.rate_limit = DEFAULT_RATE_LIMIT
         self.enforce_rate_limit = False
+        self.quirks = Quirks()
         self._window_start = 0.0
         self._window_count = 0
         self._revoked_jtis = set()
@@ -195,10 +198,8 @@ class HubState(HubOrganizations):
         return best
 
     def effective_permission(self, principal: Principal, repo: Repository) -> Permission:
-        """The permission a request really has: the account's, capped by the PAT level.
-
-        This is what `repository_info.permissions` reports, so a repo:write PAT shows `admin: false`.
-        """
+        """The permission a request really has: the account's, capped by the PAT level (what it may do, not
+        what `repository_info.permissions` shows: that is the account's own, see `permission`)."""
         cap: Permission = {
             "repo:public_read": "none" if repo.is_private else "read",
             "repo:read": "read",
@@ -314,6 +315,8 @@ class HubState(HubOrganizations):
         repo = self._repo(namespace, name)
         self._require(principal, repo, "admin")
         description, full_description = bodies.descriptions(body)
+        if self.quirks.ignore_descriptions:
+            return repo  # 200 and the repository as it was: one report of Hub ignoring an update
         if description is not None:
             repo.description = description
         if full_description is not None:

@@ -14,8 +14,9 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 
 from dockerhub_mcp.config import TokenKind
 from dockerhub_mcp.models import Result
+from dockerhub_mcp.redaction import scrub
 from dockerhub_mcp.tools.accounts import get_namespace, list_namespaces, search_images
-from dockerhub_mcp.tools.base import READ, AppState, hints
+from dockerhub_mcp.tools.base import READ, AppState, hints, state_of
 from dockerhub_mcp.tools.hub import (
     create_repository,
     delete_tag,
@@ -70,7 +71,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(create_repository, "Create repository", hints(False, False, False)),
     ToolSpec(list_tags, "List tags", READ),
     ToolSpec(get_tag, "Get tag", READ),
-    ToolSpec(update_description, "Update description", hints(False, False, True)),
+    ToolSpec(update_description, "Update description", hints(False, True, True)),
     ToolSpec(delete_tag, "Delete tag", hints(False, True, True)),
     ToolSpec(get_repository_access, "Get repository access", READ),
     ToolSpec(grant_team_access, "Grant team access", hints(False, True, True)),
@@ -78,7 +79,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(plan_tag_cleanup, "Plan tag cleanup", READ),
     ToolSpec(apply_tag_cleanup, "Apply tag cleanup", hints(False, True, True)),
     ToolSpec(audit_recent_pushes, "Audit recent pushes", READ),
-    ToolSpec(bulk_update_descriptions, "Bulk update descriptions", hints(False, False, True)),
+    ToolSpec(bulk_update_descriptions, "Bulk update descriptions", hints(False, True, True)),
     ToolSpec(list_org_members, "List organization members", READ, token="oat"),
     ToolSpec(list_teams, "List teams", READ, token="oat"),
     ToolSpec(list_team_members, "List team members", READ, token="oat"),
@@ -113,14 +114,17 @@ def lean(fn: Callable[..., Awaitable[Result]]) -> Callable[..., Awaitable[CallTo
     """The tool `fn`, answering with its result once: structured content without nulls, and as text a short
     summary (the result's `summary_markdown`) or else the same JSON, compact, never a pretty-printed copy.
 
-    The output schema is still the result model's: the SDK reads it from the return annotation.
+    Every string is scrubbed of secrets on the way out. The output schema is still the result model's: the
+    SDK reads it from the return annotation.
     """
     signature = inspect.signature(fn, eval_str=True)
 
     @functools.wraps(fn)
     async def tool(*args: Any, **kwargs: Any) -> CallToolResult:
         result = await fn(*args, **kwargs)
-        data = result.model_dump(mode="json", exclude_none=True)
+        # Every string that leaves the server is scrubbed of secrets, whatever Hub (or a proxy) echoed.
+        secrets = state_of(kwargs["ctx"]).client.secrets() if "ctx" in kwargs else ()
+        data = scrub(result.model_dump(mode="json", exclude_none=True), secrets)
         summary = data.get("summary_markdown")
         text = summary if isinstance(summary, str) else json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)

@@ -75,9 +75,14 @@ Confirm = Annotated[bool, Field(description="Set true to go ahead; read only whe
 
 
 def can_ask(ctx: Context[AppState]) -> bool:
-    """Whether the host declared it can ask the user (elicitation)."""
+    """Whether the host declared it can ask the user with a form (elicitation in form mode).
+
+    A host that declared URL mode only cannot show a form: asking it would fail the call (-32021), so the
+    `confirm` argument decides there. An empty elicitation capability means form mode (older hosts).
+    """
     capabilities = ctx.client_capabilities
-    return capabilities is not None and capabilities.elicitation is not None
+    elicitation = capabilities.elicitation if capabilities is not None else None
+    return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
 
 
 def ask(ctx: Context[AppState], message: str, confirm: bool) -> Approval | Elicit[Approval]:

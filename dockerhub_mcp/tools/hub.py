@@ -8,9 +8,11 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
+from dockerhub_mcp.client import not_stored
 from dockerhub_mcp.models import (
     Connection,
     DeletedTag,
+    DescriptionUpdate,
     HubResponse,
     RepositoryDetails,
     RepositoryPage,
@@ -20,6 +22,7 @@ from dockerhub_mcp.models import (
     TagSummary,
 )
 from dockerhub_mcp.operations import RepositoryOrdering, TagOrdering
+from dockerhub_mcp.redaction import scrub
 from dockerhub_mcp.tools.base import (
     AppState,
     NameFilter,
@@ -130,16 +133,19 @@ async def update_description(
     ctx: Context[AppState],
     repository: Repository,
     namespace: Namespace = None,
-    description: Annotated[str | None, Field(description="Short description, at most 100 characters.")] = None,
-    full_description: Annotated[str | None, Field(description="Markdown overview, at most 25,000 characters.")] = None,
-) -> RepositorySummary:
-    """Set a repository's short description and/or full (markdown) description."""
+    description: Annotated[str | None, Field(description="Short description, at most 100 bytes.")] = None,
+    full_description: Annotated[str | None, Field(description="Markdown overview, at most 25,000 bytes.")] = None,
+) -> DescriptionUpdate:
+    """Set a repository's short description and/or full (markdown) description, replacing the old text."""
     state = state_of(ctx)
     with hub_errors():
         repo = await state.client.update_description(
             state.namespace(namespace), repository, description=description, full_description=full_description
         )
-    return RepositorySummary.from_wire(repo)
+    sent = {k: v for k, v in (("description", description), ("full_description", full_description)) if v is not None}
+    differs = not_stored(repo, sent)
+    note = f"Docker Hub answered with another {' and '.join(differs)} than was sent." if differs else None
+    return DescriptionUpdate(**RepositorySummary.from_wire(repo).model_dump(), stored_as_sent=not differs, note=note)
 
 
 async def delete_tag(
@@ -165,7 +171,7 @@ async def create_repository(
     name: Annotated[str, Field(description="New repository name, e.g. 'web' (lowercase, '.', '_', '-').")],
     namespace: Namespace = None,
     description: Annotated[str | None, Field(description="Short description, at most 100 bytes.")] = None,
-    full_description: Annotated[str | None, Field(description="Markdown overview.")] = None,
+    full_description: Annotated[str | None, Field(description="Markdown overview, at most 25,000 bytes.")] = None,
     is_private: Annotated[bool, Field(description="Private repository.")] = False,
 ) -> RepositoryDetails:
     """Create a repository in a namespace. Refuses a name that breaks Docker's naming rules."""
@@ -194,7 +200,9 @@ async def hub_request(
     state = state_of(ctx)
     with hub_errors():
         answer = await state.client.raw(method, path, query=query, body=body)
-    text = json.dumps(answer.body)
+    # Scrubbed before it is cut: a secret cut in half would no longer be recognised.
+    scrubbed = scrub(answer.body, state.client.secrets())
+    text = json.dumps(scrubbed)
     if len(text) > MAX_RAW_BODY:
         return HubResponse(
             status=answer.status,
@@ -202,7 +210,7 @@ async def hub_request(
             note=f"Body truncated to {MAX_RAW_BODY} of {len(text)} characters"
             "; narrow the request (page_size, filters).",
         )
-    return HubResponse(status=answer.status, body=answer.body)
+    return HubResponse(status=answer.status, body=scrubbed)
 
 
 async def hub_read_request(
@@ -219,9 +227,11 @@ async def hub_read_request(
 async def get_connection(ctx: Context[AppState]) -> Connection:
     """Show which Docker Hub account (or organization), token kind and API this server is connected as.
     Makes no API call."""
-    settings = state_of(ctx).settings
+    state = state_of(ctx)
+    settings = state.settings
     return Connection(
         username=settings.username,
+        warning=state.client.owner_mismatch(),
         label=settings.label,
         api_url=settings.api_url,
         read_only=settings.read_only,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated, Literal
 
+import anyio
 from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 from pydantic import Field
 
@@ -28,6 +29,7 @@ from dockerhub_mcp.tools.base import (
 from dockerhub_mcp.workflows import (
     CleanupPlan,
     CleanupRules,
+    ItemOutcome,
     Progress,
     apply_plan,
     audit_pushes,
@@ -151,7 +153,16 @@ async def apply_tag_cleanup(
         chosen(plan, repositories)  # refuses names outside the plan before anything else
         if not accepted(approval) and deletion_prompt(plan, repositories):
             return apply_summary(report_of(plan, [], applied=False, why=why_not(ctx, approval)), kept_outcomes=False)
-        report = await apply_plan(state.client, plan, repositories=repositories, progress=_progress(ctx))
+        so_far: list[ItemOutcome] = []
+        try:
+            report = await apply_plan(
+                state.client, plan, repositories=repositories, progress=_progress(ctx), on_outcome=so_far.append
+            )
+        except anyio.get_cancelled_exc_class():
+            # The host cancelled: keep what was done, so the outcomes resource tells the whole story.
+            partial = report_of(plan, so_far, applied=True, interrupted=True)
+            state.plans.keep_outcomes(plan_id, partial.model_dump_json(exclude_none=True))
+            raise
     state.plans.keep_outcomes(plan_id, report.model_dump_json(exclude_none=True))
     return apply_summary(report, kept_outcomes=True)
 

@@ -8,6 +8,7 @@ one made elsewhere can be applied. Applying it is `apply.apply_plan`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +34,8 @@ __all__ = [
     "ScanFailure",
     "plan_cleanup",
 ]
+
+logger = logging.getLogger(__name__)
 
 KeepReason = Literal["protected", "keep_latest", "too_recent", "pulled_recently", "pulled", "unknown_age", "no_digest"]
 KEEP_REASONS: tuple[KeepReason, ...] = (
@@ -212,10 +215,12 @@ async def plan_cleanup(
         nonlocal scanned
         try:
             tags = [_Facts.of(t) async for t in client.iter_tags(namespace, name)]
+            result: RepositoryPlan | ScanFailure = _decide(name, tags, rules, protect, now)
         except DockerHubError as exc:
-            result: RepositoryPlan | ScanFailure = ScanFailure(repository=name, reason=str(exc))
-        else:
-            result = _decide(name, tags, rules, protect, now)
+            result = ScanFailure(repository=name, reason=str(exc))
+        except Exception as exc:
+            logger.exception("planning %s/%s failed unexpectedly", namespace, name)
+            result = ScanFailure(repository=name, reason=f"Unexpected error: {type(exc).__name__}")
         scanned += 1
         await progress(scanned, len(names), f"scanned {namespace}/{name}")
         return result

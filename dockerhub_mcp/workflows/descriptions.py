@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -14,12 +15,19 @@ from typing import Literal
 
 from pydantic import Field
 
-from dockerhub_mcp.client import DockerHubClient
-from dockerhub_mcp.errors import DockerHubError, InvalidInputError, TransportError, UpstreamError
+from dockerhub_mcp.client import DockerHubClient, not_stored
+from dockerhub_mcp.errors import (
+    AuthenticationError,
+    DockerHubError,
+    InvalidInputError,
+    TransportError,
+    UpstreamError,
+)
 from dockerhub_mcp.models import HubRepository, Result
 from dockerhub_mcp.operations import (
     MAX_DESCRIPTION,
     MAX_FULL_DESCRIPTION,
+    byte_length,
     check_namespace,
     check_repository,
 )
@@ -33,6 +41,8 @@ from dockerhub_mcp.workflows.common import (
 )
 
 __all__ = ["DescriptionReport", "DescriptionSummary", "bulk_descriptions", "description_summary"]
+
+logger = logging.getLogger(__name__)
 
 Field_ = Literal["description", "full_description", "both"]
 Status = Literal["unchanged", "would_change", "changed", "failed"]
@@ -150,7 +160,7 @@ async def bulk_descriptions(
 ) -> DescriptionReport:
     """Replace `find` with `replace` (literally) in the chosen descriptions of a namespace's repositories.
 
-    Every new short description is checked against Hub's 100-character limit (and full descriptions
+    Every new short description is checked against Hub's limit of 100 UTF-8 bytes (and full descriptions
     against 25,000) before anything is written; one over the limit refuses the whole run.
 
     Raises:
@@ -169,12 +179,12 @@ async def bulk_descriptions(
         body: dict[str, str] = {}
         if short and replaced(repo.description or "", find, replace) != (repo.description or ""):
             body["description"] = replaced(repo.description or "", find, replace)
-            if len(body["description"]) > MAX_DESCRIPTION:
-                too_long.append(f"{repo.name} (description, {len(body['description'])} characters)")
+            if byte_length(body["description"]) > MAX_DESCRIPTION:
+                too_long.append(f"{repo.name} (description, {byte_length(body['description'])} bytes)")
         if full and replaced(repo.full_description or "", find, replace) != (repo.full_description or ""):
             body["full_description"] = replaced(repo.full_description or "", find, replace)
-            if len(body["full_description"]) > MAX_FULL_DESCRIPTION:
-                too_long.append(f"{repo.name} (full_description, {len(body['full_description'])} characters)")
+            if byte_length(body["full_description"]) > MAX_FULL_DESCRIPTION:
+                too_long.append(f"{repo.name} (full_description, {byte_length(body['full_description'])} bytes)")
         planned.append((repo, body))
     if too_long:
         raise InvalidInputError(
@@ -184,23 +194,16 @@ async def bulk_descriptions(
     done = 0
     to_write = [(repo, body) for repo, body in planned if body]
 
+    halted: list[str] = []  # why the run stopped sending: Hub refused the credentials
+
     async def write(entry: tuple[HubRepository, dict[str, str]]) -> RepositoryDescriptions:
         nonlocal done
         repo, body = entry
-        try:
-            after = await client.update_description(
-                namespace,
-                repo.name,
-                description=body.get("description"),
-                full_description=body.get("full_description"),
-            )
-        except (TransportError, UpstreamError) as exc:
-            # Every try failed, but one may have been acted on: look, so the report says what Hub has.
-            result = await _settle(client, namespace, repo, body, exc)
-        except DockerHubError as exc:
-            result = _entry(repo, body, "failed", reason=str(exc))
+        if halted:
+            reason = f"Not attempted: the run stopped when Docker Hub refused the credentials ({halted[0]})"
+            result = _entry(repo, body, "failed", reason=reason)
         else:
-            result = _entry(repo, {k: getattr(after, k) or "" for k in body}, "changed")
+            result = await _write(client, namespace, repo, body, halted)
         done += 1
         on_outcome(result)
         await progress(done, len(to_write), f"{result.status}: {namespace}/{repo.name}")
@@ -222,6 +225,31 @@ async def bulk_descriptions(
     )
 
 
+async def _write(
+    client: DockerHubClient, namespace: str, repo: HubRepository, body: dict[str, str], halted: list[str]
+) -> RepositoryDescriptions:
+    """Write one repository's new descriptions; every outcome, even a surprise, is this repository's own."""
+    try:
+        after = await client.update_description(
+            namespace, repo.name, description=body.get("description"), full_description=body.get("full_description")
+        )
+    except (TransportError, UpstreamError) as exc:
+        # Every try failed, but one may have been acted on: look, so the report says what Hub has.
+        return await _settle(client, namespace, repo, body, exc)
+    except AuthenticationError as exc:
+        halted.append(str(exc))
+        return _entry(repo, body, "failed", reason=str(exc))
+    except DockerHubError as exc:
+        return _entry(repo, body, "failed", reason=str(exc))
+    except Exception as exc:
+        logger.exception("description update of %s failed unexpectedly", repo.name)
+        return _entry(repo, body, "failed", reason=f"Unexpected error: {type(exc).__name__}")
+    differs = not_stored(after, body)
+    if differs:
+        return _entry(repo, body, "failed", reason=f"Docker Hub stored another {' and '.join(differs)} than was sent")
+    return _entry(repo, body, "changed")
+
+
 async def _settle(
     client: DockerHubClient, namespace: str, repo: HubRepository, body: dict[str, str], exc: DockerHubError
 ) -> RepositoryDescriptions:
@@ -230,7 +258,7 @@ async def _settle(
         now = await client.get_repository(namespace, repo.name)
     except DockerHubError:
         return _entry(repo, body, "failed", reason=f"{exc} Whether it was written could not be checked.")
-    if all((getattr(now, field) or "") == text for field, text in body.items()):
+    if not not_stored(now, body):
         return _entry(repo, body, "changed", reason="confirmed written after an uncertain answer")
     return _entry(repo, body, "failed", reason=str(exc))
 
