@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pydantic import BaseModel, ValidationError
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dockerhub_mcp.client import DockerHubClient
 from dockerhub_mcp.errors import DockerHubError, InvalidInputError
@@ -112,6 +110,10 @@ async def _progress_bar(stream: TextIO) -> AsyncIterator[ProgressCallback]:
     if not stream.isatty():
         yield no_progress
         return
+    # rich loads only where a bar is drawn: not for the server, not for cron.
+    from rich.console import Console  # noqa: PLC0415
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(file=stream), transient=True) as bar:
         task = bar.add_task("starting", total=None)

@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--token-kind", choices=("pat", "oat"), help="the kind of DOCKERHUB_TOKEN (default: from its prefix)"
     )
+    parser.add_argument(
+        "--concurrency", metavar="N", help="requests in flight at once (default 8; same as DOCKERHUB_CONCURRENCY)"
+    )
     parser.add_argument("--transport", choices=("stdio", "http"), default="stdio")
     parser.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
@@ -89,6 +92,8 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, httpx2.AsyncBaseTrans
     env = dict(os.environ)
     if args.token_kind:
         env["DOCKERHUB_TOKEN_KIND"] = args.token_kind
+    if args.concurrency is not None:
+        env["DOCKERHUB_CONCURRENCY"] = args.concurrency
     if not args.sandbox:
         return Settings.from_env(env, read_only=args.read_only), None
     from dockerhub_mcp import sandbox  # noqa: PLC0415 - the simulator loads only in sandbox mode

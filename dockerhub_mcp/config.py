@@ -19,6 +19,7 @@ from dockerhub_mcp.operations import check_glob, check_namespace
 
 __all__ = [
     "DEFAULT_API_URL",
+    "DEFAULT_CONCURRENCY",
     "DEFAULT_PLAN_TTL",
     "ConfigError",
     "HttpSettings",
@@ -32,6 +33,8 @@ __all__ = [
 
 DEFAULT_API_URL = "https://hub.docker.com"
 DEFAULT_PLAN_TTL = 24 * 3600.0
+DEFAULT_CONCURRENCY = 8  # requests in flight at once; pacing still keeps them inside Hub's rate limit
+MAX_CONCURRENCY = 64
 MIN_PLAN_KEY = 16
 TokenKind = Literal["pat", "oat"]
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -170,6 +173,7 @@ class Settings(BaseModel):
     timeout: float = Field(default=30.0, gt=0)
     max_retry_wait: float = Field(default=60.0, ge=0)
     attempts: int = Field(default=4, ge=1, le=10)
+    concurrency: int = Field(default=DEFAULT_CONCURRENCY, ge=1, le=MAX_CONCURRENCY)
     plan_ttl: float = Field(default=DEFAULT_PLAN_TTL, gt=0)
     plan_key: SecretStr | None = Field(default=None, repr=False)
 
@@ -226,6 +230,7 @@ class Settings(BaseModel):
                 protected_tags=protected,
                 timeout=_duration(env, "DOCKERHUB_TIMEOUT", 30.0, low=0.001, high=3600),
                 max_retry_wait=_duration(env, "DOCKERHUB_MAX_RETRY_WAIT", 60.0, low=0.001, high=3600),
+                concurrency=_count(env, "DOCKERHUB_CONCURRENCY", DEFAULT_CONCURRENCY, high=MAX_CONCURRENCY),
                 plan_ttl=_duration(env, "DOCKERHUB_PLAN_TTL", DEFAULT_PLAN_TTL, low=60, high=30 * 86400),
                 plan_key=_plan_key(env),
                 sandbox=sandbox,

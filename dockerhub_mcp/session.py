@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 import anyio
 import httpx2
-import stamina
 
 from dockerhub_mcp.auth import USER_AGENT, HubAuth
 from dockerhub_mcp.config import Settings
@@ -86,7 +85,9 @@ class HubSession:
         self.budget = RateBudget()
         self.fallbacks: set[str] = set()  # canonical writes Hub does not serve here: the legacy form is sent
         self._sleep = sleep
-        timeout = settings.timeout
+        self._slots = anyio.CapacityLimiter(settings.concurrency)  # requests in flight, whoever sends them
+        self._transport = transport
+        self._client: httpx2.AsyncClient | None = None  # built with the first request, not with the server
         self.auth = HubAuth(
             settings.api_url,
             settings.username,
@@ -96,17 +97,25 @@ class HubSession:
             clock=clock,
             timeout=settings.timeout,
         )
-        self._http = httpx2.AsyncClient(
-            base_url=settings.api_url,
-            auth=self.auth,
-            transport=transport,
-            timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
-            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
-            follow_redirects=False,
-            # Proxy variables apply to https only: a plain-http URL is this machine, and a proxy would see
-            # the token in clear at every exchange.
-            trust_env=urlsplit(settings.api_url).scheme == "https",
-        )
+
+    @property
+    def _http(self) -> httpx2.AsyncClient:
+        """The connection pool, made on first use: its transport and TLS context are not needed to answer
+        `initialize` or `tools/list`, and cost a server's start."""
+        if self._client is None:
+            timeout = self.settings.timeout
+            self._client = httpx2.AsyncClient(
+                base_url=self.settings.api_url,
+                auth=self.auth,
+                transport=self._transport,
+                timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
+                headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+                follow_redirects=False,
+                # Proxy variables apply to https only: a plain-http URL is this machine, and a proxy would see
+                # the token in clear at every exchange.
+                trust_env=urlsplit(self.settings.api_url).scheme == "https",
+            )
+        return self._client
 
     def __repr__(self) -> str:
         return f"DockerHubClient(username={self.settings.username!r}, api_url={self.settings.api_url!r})"
@@ -158,8 +167,9 @@ class HubSession:
         )
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
+        """Close the connection pool, if one was made."""
+        if self._client is not None:
+            await self._client.aclose()
 
     # The gate and the one place HTTP becomes the exception tree.
 
@@ -209,6 +219,8 @@ class HubSession:
         Raises:
             DockerHubError: refused before sending, or mapped from Hub's answer or a transport failure.
         """
+        import stamina  # noqa: PLC0415 - retries load with the first request, not with the server
+
         self.check_allowed(op, params, allow_protected=allow_protected, fallback=fallback)
         path = build_path(op, dict(params))
         what = describe(op, params)
@@ -227,20 +239,21 @@ class HubSession:
             ):
                 with attempt:
                     tries += 1
-                    await self._pause(self.budget.delay(self.clock()))
-                    # The exchange runs first, under its own deadline and single retry, never this try's.
-                    if not op.public:
-                        await self.auth.jwt()
-                    try:
-                        with mapped_transport_errors(what), anyio.fail_after(self.settings.timeout):
-                            request = self._http.build_request(
-                                op.method, path, params=dict(query or {}), content=content, headers=headers
-                            )
-                            response = await self._receive(request, what, public=op.public)
-                    except TransportError as exc:
-                        maybe_acted = maybe_acted or not exc.unsent
-                        raise
-                    self.budget.update(response.headers)
+                    async with self._slots:
+                        await self.budget.wait_turn(self.clock, self._sleep)
+                        # The exchange runs first, under its own deadline and single retry, never this try's.
+                        if not op.public:
+                            await self.auth.jwt()
+                        try:
+                            with mapped_transport_errors(what), anyio.fail_after(self.settings.timeout):
+                                request = self._http.build_request(
+                                    op.method, path, params=dict(query or {}), content=content, headers=headers
+                                )
+                                response = await self._receive(request, what, public=op.public)
+                        except TransportError as exc:
+                            maybe_acted = maybe_acted or not exc.unsent
+                            raise
+                    self.budget.update(response.headers, self.clock())
                     if op.method == "DELETE" and response.status_code == 404 and maybe_acted:
                         # An earlier try reached Hub but its answer was lost: the deletion is done.
                         return response

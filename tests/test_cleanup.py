@@ -731,13 +731,7 @@ def build_large_namespace(repositories: int, tags: int) -> Sandbox:
     clock = Clock()
     clock.freeze(T0)
     sb = build_sandbox(seed=0, clock=clock, demo=False)
-    for r in range(repositories):
-        repository = f"repo-{r:03d}"
-        sb.state.add_repository("demo", repository)
-        for i in range(tags):
-            pulled = T0 - DAY if i % 4 == 0 else None
-            pushed = T0 - (i + 0.5) * DAY
-            sb.state.add_tag("demo", repository, f"t{i:03d}", pushed_at=pushed, pulled_at=pulled, size=1_000)
+    sb.state.add_aged_repositories("demo", repositories=repositories, tags=tags, at=T0)
     return sb
 
 

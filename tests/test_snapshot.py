@@ -41,21 +41,38 @@ async def test_tools_list_matches_the_committed_snapshot(
     assert expected == actual
 
 
-async def test_every_tool_sets_all_four_hints_and_an_output_schema(
+async def test_every_tool_states_what_it_may_do_and_has_an_output_schema(
     connect: Callable[..., AbstractAsyncContextManager[Client]],
 ) -> None:
-    """Each tool states read-only, destructive, idempotent and open-world explicitly, and has an output schema."""
+    """A read-only tool says so; a write says whether it is destructive. Hints left out take MCP's defaults,
+    which assume the worst (may write, destructive, not idempotent, open world). Each has an output schema."""
     async with connect() as c:
         tools = (await c.list_tools()).tools
 
     for tool in tools:
         hints = tool.annotations
         assert hints is not None, tool.name
-        assert None not in (
-            hints.read_only_hint,
-            hints.destructive_hint,
-            hints.idempotent_hint,
-            hints.open_world_hint,
-        ), tool.name
+        if hints.read_only_hint:
+            assert (None, None) == (hints.destructive_hint, hints.idempotent_hint), tool.name
+        else:
+            assert hints.destructive_hint is not None, tool.name
+        assert hints.open_world_hint in (None, False), tool.name
         assert tool.output_schema is not None, tool.name
         assert tool.title, tool.name
+
+
+@pytest.mark.parametrize(
+    ("token", "read_only", "budget"),
+    [("pat", False, 14_700), ("oat", False, 22_000), ("pat", True, 10_000)],
+    ids=["pat", "oat", "read-only"],
+)
+async def test_tools_list_fits_its_byte_budget(
+    connect: Callable[..., AbstractAsyncContextManager[Client]], token: str, read_only: bool, budget: int
+) -> None:
+    """The tools/list result, as compact JSON, costs at most a third of Docker's hub-mcp (44,162 bytes) for a
+    PAT, with every tool kept: it is paid in every conversation."""
+    async with connect(read_only=read_only, **(OAT if token == "oat" else {})) as c:
+        listed = await c.session.list_tools()
+    size = len(json.dumps(listed.model_dump(mode="json", by_alias=True, exclude_none=True), separators=(",", ":")))
+
+    assert size <= budget

@@ -56,7 +56,8 @@ Timestamp = Annotated[
 class Wire(BaseModel):
     """Base of the wire models: unknown fields are ignored, as Hub adds fields freely."""
 
-    model_config = ConfigDict(extra="ignore")
+    # Built on first use: a server answers `initialize` and `tools/list` without reading any of Hub's answers.
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
 
 class HubPage(Wire, Generic[T]):
@@ -154,16 +155,11 @@ class HubTag(Wire):
 # None and are left out of a result when empty (results are dumped without nulls).
 
 
-def _drop_field_titles(schema: dict[str, Any]) -> None:
-    # Field titles only repeat the field names in the output schemas sent with tools/list.
-    for field in schema.get("properties", {}).values():
-        field.pop("title", None)
-
-
 class Result(BaseModel):
     """Base of the results tools and the CLI return."""
 
-    model_config = ConfigDict(json_schema_extra=_drop_field_titles)
+    # Built on first use: `tools/list` reads only the field annotations (`tools.schema.lean_output`).
+    model_config = ConfigDict(defer_build=True)
 
 
 class RepositorySummary(Result):

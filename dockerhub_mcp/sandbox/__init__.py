@@ -16,7 +16,7 @@ from functools import partial
 from starlette.applications import Starlette
 
 from dockerhub_mcp.sandbox.app import build_app
-from dockerhub_mcp.sandbox.clock import Clock
+from dockerhub_mcp.sandbox.clock import Clock, VirtualTime
 from dockerhub_mcp.sandbox.faults import ConnectionDropped, Fault, Faults
 from dockerhub_mcp.sandbox.model import EXCHANGE_PATHS, RecordedRequest
 from dockerhub_mcp.sandbox.seed import SANDBOX_OAT, SANDBOX_ORG, SANDBOX_TOKEN, SANDBOX_USERNAME, seed_hub
@@ -37,6 +37,7 @@ __all__ = [
     "HubState",
     "RecordedRequest",
     "Sandbox",
+    "VirtualTime",
     "build_sandbox",
     "serve",
 ]

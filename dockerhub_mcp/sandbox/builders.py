@@ -350,6 +350,20 @@ class HubData:
         )
         return tag
 
+    def add_aged_repositories(self, namespace: str, *, repositories: int, tags: int, at: float) -> None:
+        """A namespace at scale, for tests and benchmarks: `repositories` repositories `repo-000`, `repo-001`…
+        of `tags` tags each, `t000`, `t001`…, where `t<i>` was pushed i + 0.5 days before `at`, is 1,000
+        bytes, and when i is a multiple of 4 was pulled a day before `at`."""
+        day = 86_400.0
+        for r in range(repositories):
+            repository = f"repo-{r:03d}"
+            self.add_repository(namespace, repository, registered_at=at - (tags + 1) * day)
+            for i in range(tags):
+                pulled = at - day if i % 4 == 0 else None
+                self.add_tag(
+                    namespace, repository, f"t{i:03d}", pushed_at=at - (i + 0.5) * day, pulled_at=pulled, size=1_000
+                )
+
     def repository(self, namespace: str, name: str) -> Repository | None:
         """The repository `namespace/name`, or None (no permission checks: a test helper)."""
         return self.namespaces.get(namespace.lower(), {}).get(name)

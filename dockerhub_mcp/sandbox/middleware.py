@@ -6,13 +6,13 @@ is recorded, and so that a fault answers before any route (and so any state) is 
 
 from __future__ import annotations
 
+import email.utils
 import json
 import logging
 import math
 from http import HTTPStatus
 from urllib.parse import parse_qsl
 
-import anyio
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,6 +38,16 @@ def _rate_headers(window: RateWindow) -> list[tuple[bytes, bytes]]:
         (b"x-ratelimit-remaining", str(window.remaining).encode()),
         (b"x-ratelimit-reset", str(window.reset).encode()),
     ]
+
+
+def _add_headers(start: Message, window: RateWindow, hub_time: float) -> None:
+    """Give an answer the headers every Hub answer has: the rate limit (unless it says its own) and `Date`."""
+    headers = MutableHeaders(scope=start)
+    if "x-ratelimit-limit" not in headers:
+        for name, value in _rate_headers(window):
+            headers.append(name.decode(), value.decode())
+    if "date" not in headers:
+        headers.append("date", email.utils.formatdate(hub_time, usegmt=True))
 
 
 def _phrase(status: int) -> str:
@@ -75,32 +85,44 @@ class HubMiddleware:
         self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Handle one ASGI call."""
+        """Handle one ASGI call, counting the HTTP requests in flight."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        state = self.state
+        state.in_flight += 1
+        state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
+        try:
+            await self._handle(scope, receive, send)
+        finally:
+            state.in_flight -= 1
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = self.state
         method: str = scope["method"]
         path: str = scope["path"]
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
         auth = state.classify_auth(Headers(scope=scope).get("authorization"))
-        window = state.count_request(state.clock.now())
+        if state.latency:
+            await state.sleep(state.latency / 2)
+        arrived = state.clock.now()
+        hub_time = arrived + state.quirks.clock_ahead
+        window = state.count_request(hub_time)
         answered: list[int] = []  # the status, once recorded
 
         def record(status: int) -> None:
             if not answered:
                 answered.append(status)
-                state.requests.append(RecordedRequest(method, path, query, auth, status))
+                state.requests.append(RecordedRequest(method, path, query, auth, status, arrived))
 
         status_seen = [0]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
+                if state.latency:
+                    await state.sleep(state.latency / 2)
                 status_seen[0] = message["status"]
-                headers = MutableHeaders(scope=message)
-                if "x-ratelimit-limit" not in headers:
-                    for name, value in _rate_headers(window):
-                        headers.append(name.decode(), value.decode())
+                _add_headers(message, window, hub_time)
             elif message["type"] == "http.response.body" and not message.get("more_body", False):
                 # Log before the last byte leaves, so a client that got its answer always finds it logged.
                 record(status_seen[0])
@@ -109,7 +131,7 @@ class HubMiddleware:
         fault = state.faults.pick(method, path, scope.get("query_string", b"").decode("latin-1"))
         try:
             if fault is not None and fault.kind == "slow":
-                await anyio.sleep(fault.delay)
+                await state.sleep(fault.delay)
             elif fault is not None and fault.kind == "lost":
                 await self.app(_without_trailing_slash(scope), receive, _swallow)
                 raise ConnectionDropped(method, path)
@@ -117,7 +139,7 @@ class HubMiddleware:
                 await self._answer_fault(fault, method, path, send_with_headers)
                 return
             if state.enforce_rate_limit and window.exceeded:
-                await self._rate_limited(max(1, math.ceil(window.reset - state.clock.now())), send_with_headers)
+                await self._rate_limited(max(1, math.ceil(window.reset - hub_time)), send_with_headers)
                 return
             await self.app(_without_trailing_slash(scope), receive, send_with_headers)
         except ConnectionDropped:
@@ -167,7 +189,7 @@ class HubMiddleware:
             raise ConnectionDropped(method, path)
 
     async def _rate_limited(self, retry_after: float, send: Send) -> None:
-        reset = math.ceil(self.state.clock.now() + retry_after)
+        reset = math.ceil(self.state.clock.now() + self.state.quirks.clock_ahead + retry_after)
         # A real 429 carried `retry-after` equal to `x-ratelimit-reset`, a unix timestamp (hub-facts §10).
         said = str(reset) if self.state.quirks.retry_after_timestamp else _seconds(retry_after)
         headers = [

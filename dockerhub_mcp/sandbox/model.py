@@ -232,13 +232,15 @@ class Quirks:
     retry_after_timestamp: bool = False  # a 429's Retry-After is the reset's unix time, not seconds
     ignore_tag_name_filter: bool = False  # the canonical tags route does not document `name`
     stale_next: bool = False  # the last page of a list still links a `next` page, which then 404s
+    clock_ahead: float = 0.0  # Hub's clock (rate windows, `Date`) runs this many seconds ahead of the client's
 
 
 @dataclass(frozen=True)
 class RecordedRequest:
     """One request as the sandbox saw it: the kind of credential, never its value.
 
-    `status` is 0 when a `drop` fault cut the connection instead of answering.
+    `status` is 0 when a `drop` fault cut the connection instead of answering; `at` is the sandbox time it
+    arrived.
     """
 
     method: str
@@ -246,3 +248,4 @@ class RecordedRequest:
     query: dict[str, str]
     auth: AuthKind
     status: int
+    at: float = 0.0

@@ -10,9 +10,11 @@ import functools
 import logging
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
+
+import anyio
 
 from dockerhub_mcp.sandbox import bodies, errors
 from dockerhub_mcp.sandbox.clock import Clock
@@ -116,6 +118,9 @@ class HubState(HubOrganizations):
         token_lifetime: seconds a newly minted JWT lives (default 600).
         rate_limit: requests per minute window reported in `X-RateLimit-Limit` (default 180, as on Hub).
         enforce_rate_limit: answer 429 once a window is used up (default off: headers only).
+        latency: seconds each request takes on the wire, half on the way in and half on the way out (default 0).
+        sleep: how the sandbox waits (latency, `slow` faults): `anyio.sleep`, or a `VirtualTime`'s.
+        in_flight, peak_in_flight: requests being answered now, and the most ever answered at once.
         quirks: ways real Hub behaves that a test switches on (see `Quirks`).
     """
 
@@ -145,6 +150,10 @@ class HubState(HubOrganizations):
         self.token_lifetime = DEFAULT_TOKEN_LIFETIME
         self.rate_limit = DEFAULT_RATE_LIMIT
         self.enforce_rate_limit = False
+        self.latency = 0.0
+        self.in_flight = 0  # requests being answered now
+        self.peak_in_flight = 0  # the most ever answered at once
+        self.sleep: Callable[[float], Awaitable[None]] = anyio.sleep
         self.quirks = Quirks()
         self._window_start = 0.0
         self._window_count = 0

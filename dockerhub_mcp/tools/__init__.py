@@ -7,7 +7,7 @@ import inspect
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from mcp.server import MCPServer
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
@@ -91,9 +91,12 @@ TOOLS: tuple[ToolSpec, ...] = (
 )
 
 
-def register_tools(mcp: MCPServer[AppState], *, read_only: bool, token_kind: TokenKind = "pat") -> None:
+def register_tools(
+    mcp: MCPServer[AppState], *, read_only: bool, token_kind: TokenKind = "pat"
+) -> dict[str, type[Result]]:
     """Register the tools for this token kind; in read-only mode only those annotated read-only, or their
-    read-only variant."""
+    read-only variant. Returns each registered tool's result model, for its output schema."""
+    outputs: dict[str, type[Result]] = {}
     for spec in TOOLS:
         if spec.token not in ("any", token_kind):
             continue
@@ -105,19 +108,29 @@ def register_tools(mcp: MCPServer[AppState], *, read_only: bool, token_kind: Tok
             continue
         # One line, no docstring indentation: every byte of a description is paid on every request.
         description = " ".join((fn.__doc__ or "").split())
+        signature = inspect.signature(fn, eval_str=True)
         mcp.add_tool(
-            lean(fn), name=spec.fn.__name__, title=spec.title, description=description, annotations=annotations
+            lean(fn, signature),
+            name=spec.fn.__name__,
+            title=spec.title,
+            description=description,
+            annotations=annotations,
         )
+        outputs[spec.fn.__name__] = signature.return_annotation
+    return outputs
 
 
-def lean(fn: Callable[..., Awaitable[Result]]) -> Callable[..., Awaitable[CallToolResult]]:
+def lean(
+    fn: Callable[..., Awaitable[Result]], signature: inspect.Signature | None = None
+) -> Callable[..., Awaitable[CallToolResult]]:
     """The tool `fn`, answering with its result once: structured content without nulls, and as text a short
     summary (the result's `summary_markdown`) or else the same JSON, compact, never a pretty-printed copy.
 
-    Every string is scrubbed of secrets on the way out. The output schema is still the result model's: the
-    SDK reads it from the return annotation.
+    Every string is scrubbed of secrets on the way out. The wrapper returns a plain CallToolResult, so the SDK
+    builds no output schema or validator of its own: the server lists a lean one (`tools.schema.lean_output`)
+    made from the result model, and the model itself has validated the result.
     """
-    signature = inspect.signature(fn, eval_str=True)
+    signature = signature or inspect.signature(fn, eval_str=True)
 
     @functools.wraps(fn)
     async def tool(*args: Any, **kwargs: Any) -> CallToolResult:
@@ -129,7 +142,5 @@ def lean(fn: Callable[..., Awaitable[Result]]) -> Callable[..., Awaitable[CallTo
         text = summary if isinstance(summary, str) else json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
 
-    tool.__signature__ = signature.replace(  # type: ignore[attr-defined]  # read by inspect.signature
-        return_annotation=Annotated[CallToolResult, signature.return_annotation]
-    )
+    tool.__signature__ = signature.replace(return_annotation=CallToolResult)  # type: ignore[attr-defined]
     return tool

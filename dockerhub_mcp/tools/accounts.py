@@ -22,8 +22,7 @@ __all__ = ["get_namespace", "list_namespaces", "search_images"]
 
 
 async def list_namespaces(ctx: Context[AppState], page: Page = 1, page_size: PageSize = 25) -> NamespacePage:
-    """List the namespaces this connection can act in: its own, and the organizations it belongs to
-    (with its role and teams there)."""
+    """List the namespaces this account can act in: its own and its organizations (role, teams)."""
     state = state_of(ctx)
     settings = state.settings
     with hub_errors():
@@ -41,8 +40,7 @@ async def list_namespaces(ctx: Context[AppState], page: Page = 1, page_size: Pag
 
 
 async def get_namespace(ctx: Context[AppState], namespace: Namespace = None) -> NamespaceProfile:
-    """Get a user's or organization's profile (full name, company, location, joined, kind) and how many
-    repositories it has."""
+    """Get a user's or organization's profile and repository count."""
     state = state_of(ctx)
     name = state.namespace(namespace)
     with hub_errors():
@@ -57,12 +55,12 @@ async def get_namespace(ctx: Context[AppState], namespace: Namespace = None) -> 
 
 async def search_images(
     ctx: Context[AppState],
-    query: Annotated[str, Field(min_length=1, max_length=200, description="Words to search for, e.g. 'postgres'.")],
-    official_only: Annotated[bool, Field(description="Only Docker Official Images.")] = False,
+    query: Annotated[str, Field(min_length=1, max_length=200, description="e.g. 'postgres'")],
+    official_only: Annotated[bool, Field(description="Docker Official Images only.")] = False,
     page: Page = 1,
     page_size: PageSize = 25,
 ) -> ImageSearchPage:
-    """Search Docker Hub's public images (name, publisher, badge, pulls, stars, last update), best match first."""
+    """Search Docker Hub's public images, best match first."""
     state = state_of(ctx)
     with hub_errors():
         found = await state.client.search_images(query, official_only=official_only, page=page, page_size=page_size)

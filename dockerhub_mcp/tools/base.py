@@ -71,7 +71,7 @@ class Approval(BaseModel):
     confirm: bool = Field(description="Go ahead?")
 
 
-Confirm = Annotated[bool, Field(description="Set true to go ahead; read only when the host cannot ask the user.")]
+Confirm = Annotated[bool, Field(description="Go ahead; used only where the host cannot ask the user.")]
 
 
 def can_ask(ctx: Context[AppState]) -> bool:
@@ -104,18 +104,23 @@ def why_not(ctx: Context[AppState], approval: ElicitationResult[Approval]) -> st
     return "the user declined"
 
 
-Namespace = Annotated[str | None, Field(description="Docker Hub user or organization; defaults to the connected user.")]
-Repository = Annotated[str, Field(description="Repository name, without namespace, e.g. 'web'.")]
-Tag = Annotated[str, Field(description="Tag name, e.g. 'v1.2.0'.")]
-Page = Annotated[int, Field(ge=1, description="Page number, from 1.")]
-PageSize = Annotated[int, Field(ge=1, le=100, description="Results per page, at most 100.")]
-NameFilter = Annotated[str | None, Field(description="Only names containing this text.")]
-
-READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
+# One short description per parameter type: each is repeated in every tool that takes it.
+Namespace = Annotated[str | None, Field()]  # explained once, in the server instructions
+Repository = Annotated[str, Field(description="e.g. 'web'")]
+Tag = Annotated[str, Field()]
+Page = Annotated[int, Field(ge=1)]
+PageSize = Annotated[int, Field(ge=1, le=100)]
+NameFilter = Annotated[str | None, Field(description="Substring of the name.")]
 
 
 def hints(read_only: bool, destructive: bool, idempotent: bool, open_world: bool = True) -> ToolAnnotations:
-    """All four tool hints, stated explicitly (the spec's defaults are the unsafe ones)."""
-    return ToolAnnotations(
-        read_only_hint=read_only, destructive_hint=destructive, idempotent_hint=idempotent, open_world_hint=open_world
-    )
+    """A tool's hints, stated where they differ from MCP's defaults, which assume the worst (may write, may
+    destroy, not idempotent, open world). A write always states destructiveHint, so a host can tell a
+    harmless write from one it must ask about; a read-only tool needs no destructive or idempotent hint."""
+    world = None if open_world else False
+    if read_only:
+        return ToolAnnotations(read_only_hint=True, open_world_hint=world)
+    return ToolAnnotations(destructive_hint=destructive, idempotent_hint=idempotent or None, open_world_hint=world)
+
+
+READ = hints(True, False, True)

@@ -62,12 +62,12 @@ async def list_repositories(
     name: NameFilter = None,
     ordering: Annotated[
         RepositoryOrdering | None,
-        Field(description="Sort key; '-' for descending."),
+        Field(description="'-' for descending."),
     ] = None,
     page: Page = 1,
     page_size: PageSize = 25,
 ) -> RepositoryPage:
-    """List a namespace's repositories, one page at a time."""
+    """List a namespace's repositories, a page at a time."""
     state = state_of(ctx)
     ns = state.namespace(namespace)
     with hub_errors():
@@ -98,12 +98,12 @@ async def list_tags(
     name: NameFilter = None,
     ordering: Annotated[
         TagOrdering | None,
-        Field(description="Sort key; '-' for descending. Hub's default is newest first."),
+        Field(description="'-' for descending."),
     ] = None,
     page: Page = 1,
     page_size: PageSize = 25,
 ) -> TagPage:
-    """List a repository's tags, one page at a time."""
+    """List a repository's tags, a page at a time (newest first by default)."""
     state = state_of(ctx)
     ns = state.namespace(namespace)
     with hub_errors():
@@ -121,7 +121,7 @@ async def list_tags(
 
 
 async def get_tag(ctx: Context[AppState], repository: Repository, tag: Tag, namespace: Namespace = None) -> TagDetails:
-    """Get a tag and its platform images (architecture, os, digest, size, push and pull times)."""
+    """Get a tag with its platform images (digest, size, push and pull times)."""
     state = state_of(ctx)
     ns = state.namespace(namespace)
     with hub_errors():
@@ -133,10 +133,10 @@ async def update_description(
     ctx: Context[AppState],
     repository: Repository,
     namespace: Namespace = None,
-    description: Annotated[str | None, Field(description="Short description, at most 100 bytes.")] = None,
-    full_description: Annotated[str | None, Field(description="Markdown overview, at most 25,000 bytes.")] = None,
+    description: Annotated[str | None, Field(description="At most 100 bytes.")] = None,
+    full_description: Annotated[str | None, Field(description="Markdown, at most 25,000 bytes.")] = None,
 ) -> DescriptionUpdate:
-    """Set a repository's short description and/or full (markdown) description, replacing the old text."""
+    """Replace a repository's short and/or full (markdown) description."""
     state = state_of(ctx)
     with hub_errors():
         repo = await state.client.update_description(
@@ -153,12 +153,9 @@ async def delete_tag(
     repository: Repository,
     tag: Tag,
     namespace: Namespace = None,
-    allow_protected: Annotated[
-        bool, Field(description="Needed to delete a tag matching DOCKERHUB_PROTECTED_TAGS (default 'latest').")
-    ] = False,
+    allow_protected: Annotated[bool, Field(description="Needed for tags matching DOCKERHUB_PROTECTED_TAGS.")] = False,
 ) -> DeletedTag:
-    """Delete one tag from a repository. Cannot be undone. Protected tags (DOCKERHUB_PROTECTED_TAGS, default
-    'latest') are refused unless allow_protected is true."""
+    """Delete one tag; cannot be undone."""
     state = state_of(ctx)
     ns = state.namespace(namespace)
     with hub_errors():
@@ -168,13 +165,13 @@ async def delete_tag(
 
 async def create_repository(
     ctx: Context[AppState],
-    name: Annotated[str, Field(description="New repository name, e.g. 'web' (lowercase, '.', '_', '-').")],
+    name: Annotated[str, Field(description="e.g. 'web': lowercase letters, digits, '.', '_', '-'.")],
     namespace: Namespace = None,
-    description: Annotated[str | None, Field(description="Short description, at most 100 bytes.")] = None,
-    full_description: Annotated[str | None, Field(description="Markdown overview, at most 25,000 bytes.")] = None,
-    is_private: Annotated[bool, Field(description="Private repository.")] = False,
+    description: Annotated[str | None, Field(description="At most 100 bytes.")] = None,
+    full_description: Annotated[str | None, Field(description="Markdown, at most 25,000 bytes.")] = None,
+    is_private: Annotated[bool, Field()] = False,
 ) -> RepositoryDetails:
-    """Create a repository in a namespace. Refuses a name that breaks Docker's naming rules."""
+    """Create a repository."""
     state = state_of(ctx)
     with hub_errors():
         repo = await state.client.create_repository(
@@ -189,14 +186,13 @@ async def create_repository(
 
 async def hub_request(
     ctx: Context[AppState],
-    method: Annotated[Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"], Field(description="HTTP method.")],
-    path: Annotated[str, Field(description="API path, e.g. '/v2/namespaces/demo/repositories/web/immutabletags'.")],
-    query: Annotated[dict[str, str | int] | None, Field(description="Query parameters.")] = None,
-    body: Annotated[dict[str, Any] | list[Any] | None, Field(description="JSON body.")] = None,
+    method: Annotated[Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"], Field()],
+    path: Annotated[str, Field(description="e.g. '/v2/namespaces/demo/repositories/web/immutabletags'")],
+    query: Annotated[dict[str, str | int] | None, Field()] = None,
+    body: Annotated[dict[str, Any] | list[Any] | None, Field()] = None,
 ) -> HubResponse:
-    """Call another operation of Docker Hub's documented /v2 API that this server's token may use.
-    Prefer the dedicated tools. Operations for the other kind of token, deprecated paths and repository
-    deletion are refused."""
+    """Call another operation of Docker Hub's /v2 API that the token may use;
+    prefer the dedicated tools."""
     state = state_of(ctx)
     with hub_errors():
         answer = await state.client.raw(method, path, query=query, body=body)
@@ -215,18 +211,17 @@ async def hub_request(
 
 async def hub_read_request(
     ctx: Context[AppState],
-    method: Annotated[Literal["GET", "HEAD"], Field(description="HTTP method.")],
-    path: Annotated[str, Field(description="API path, e.g. '/v2/namespaces/demo/repositories/web/tags'.")],
-    query: Annotated[dict[str, str | int] | None, Field(description="Query parameters.")] = None,
+    method: Annotated[Literal["GET", "HEAD"], Field()],
+    path: Annotated[str, Field(description="e.g. '/v2/namespaces/demo/repositories/web/tags'")],
+    query: Annotated[dict[str, str | int] | None, Field()] = None,
 ) -> HubResponse:
-    """Read from another operation of Docker Hub's documented /v2 API (read-only mode: GET and HEAD only).
-    Prefer the dedicated tools. Operations for the other kind of token and deprecated paths are refused."""
+    """Read another operation of Docker Hub's /v2 API: GET or HEAD; prefer the
+    dedicated tools."""
     return await hub_request(ctx, method, path, query)
 
 
 async def get_connection(ctx: Context[AppState]) -> Connection:
-    """Show which Docker Hub account (or organization), token kind and API this server is connected as.
-    Makes no API call."""
+    """Show the account (or organization), token kind and API this server uses. No API call."""
     state = state_of(ctx)
     settings = state.settings
     return Connection(

@@ -46,8 +46,8 @@ __all__ = [
 
 LISTED_INVITES = 100
 
-TeamName = Annotated[str, Field(min_length=1, max_length=255, description="Team name, e.g. 'developers'.")]
-Username = Annotated[str, Field(min_length=2, max_length=255, description="Docker ID of the member.")]
+TeamName = Annotated[str, Field(min_length=1, max_length=255, description="e.g. 'developers'")]
+Username = Annotated[str, Field(min_length=2, max_length=255, description="Docker ID.")]
 
 
 def _org(ctx: Context[AppState]) -> tuple[AppState, str]:
@@ -61,12 +61,12 @@ def _next(next_url: str | None, page: int) -> int | None:
 
 async def list_org_members(
     ctx: Context[AppState],
-    search: Annotated[str | None, Field(max_length=100, description="Match in username, name or email.")] = None,
-    role: Annotated[Literal["owner", "editor", "member"] | None, Field(description="Only this role.")] = None,
+    search: Annotated[str | None, Field(max_length=100, description="Part of a username, name or email.")] = None,
+    role: Annotated[Literal["owner", "editor", "member"] | None, Field()] = None,
     page: Page = 1,
     page_size: PageSize = 25,
 ) -> MemberPage:
-    """List the organization's members with their role, email and teams; search by username, name or email."""
+    """List the organization's members with role, email and teams."""
     state, org = _org(ctx)
     with hub_errors():
         found = await state.client.list_org_members(org, search=search, role=role, page=page, page_size=page_size)
@@ -80,7 +80,7 @@ async def list_org_members(
 
 
 async def list_teams(ctx: Context[AppState], page: Page = 1, page_size: PageSize = 25) -> TeamPage:
-    """List the organization's teams (id, name, description, member count)."""
+    """List the organization's teams."""
     state, org = _org(ctx)
     with hub_errors():
         found = await state.client.list_teams(org, page=page, page_size=page_size)
@@ -96,7 +96,7 @@ async def list_teams(ctx: Context[AppState], page: Page = 1, page_size: PageSize
 async def list_team_members(
     ctx: Context[AppState], team: TeamName, page: Page = 1, page_size: PageSize = 25
 ) -> TeamMemberPage:
-    """List the members of one of the organization's teams."""
+    """List a team's members."""
     state, org = _org(ctx)
     with hub_errors():
         found = await state.client.list_team_members(org, team, page=page, page_size=page_size)
@@ -111,7 +111,7 @@ async def list_team_members(
 
 
 async def list_invites(ctx: Context[AppState]) -> InviteList:
-    """List the organization's pending invites (invitee, team, inviter, when)."""
+    """List the organization's pending invites."""
     state, org = _org(ctx)
     with hub_errors():
         found = await state.client.list_invites(org)
@@ -127,17 +127,14 @@ async def list_invites(ctx: Context[AppState]) -> InviteList:
 
 async def get_audit_log(
     ctx: Context[AppState],
-    since: Annotated[AwareDatetime | None, Field(description="From this time (ISO 8601 with offset).")] = None,
-    until: Annotated[AwareDatetime | None, Field(description="Up to this time (ISO 8601 with offset).")] = None,
-    action: Annotated[
-        str | None, Field(max_length=100, description="Only this action, e.g. 'repo.tag.push', 'repo.tag.delete'.")
-    ] = None,
-    actor: Annotated[str | None, Field(max_length=255, description="Only events by this username.")] = None,
+    since: Annotated[AwareDatetime | None, Field(description="ISO 8601 with offset.")] = None,
+    until: Annotated[AwareDatetime | None, Field(description="ISO 8601 with offset.")] = None,
+    action: Annotated[str | None, Field(max_length=100, description="e.g. 'repo.tag.push'")] = None,
+    actor: Annotated[str | None, Field(max_length=255, description="Username.")] = None,
     page: Page = 1,
     page_size: PageSize = 25,
 ) -> AuditLogPage:
-    """Read the organization's audit log, newest first: who pushed or deleted tags, changed descriptions,
-    teams or members, and when."""
+    """Read the organization's audit log, newest first: who did what (pushes, deletes, teams, members) and when."""
     state, org = _org(ctx)
     with hub_errors():
         events = await state.client.audit_logs(
@@ -152,7 +149,7 @@ async def get_audit_log(
 
 
 async def add_team_member(ctx: Context[AppState], team: TeamName, username: Username) -> TeamMembership:
-    """Add a member of the organization to one of its teams."""
+    """Add an organization member to a team."""
     state, org = _org(ctx)
     with hub_errors():
         await state.client.add_team_member(org, team, username)
@@ -174,7 +171,7 @@ async def remove_team_member(
     approval: Annotated[ElicitationResult[Approval], Resolve(ask_remove)],
     confirm: Confirm = False,
 ) -> TeamMembership:
-    """Remove someone from one of the organization's teams (not from the organization). Asks the user first."""
+    """Remove someone from a team (not from the organization). Asks the user first."""
     state, org = _org(ctx)
     if not accepted(approval):
         raise ToolError(f"Not removed ({why_not(ctx, approval)}): nothing was sent.")

@@ -30,8 +30,8 @@ from dockerhub_mcp.tools.base import (
 
 __all__ = ["get_repository_access", "grant_team_access", "revoke_team_access"]
 
-TeamName = Annotated[str | None, Field(description="Team name; resolving it needs an organization access token.")]
-GroupId = Annotated[int | None, Field(ge=1, description="Numeric team id, instead of the name.")]
+TeamName = Annotated[str | None, Field(description="Needs an organization access token.")]
+GroupId = Annotated[int | None, Field(ge=1, description="Team id, instead of team.")]
 
 
 async def team_id(state: AppState, org: str, team: str | None, group_id: int | None) -> tuple[int, str | None]:
@@ -60,13 +60,12 @@ async def team_id(state: AppState, org: str, team: str | None, group_id: int | N
 async def grant_team_access(
     ctx: Context[AppState],
     repository: Repository,
-    permission: Annotated[Permission, Field(description="Access level to grant.")],
+    permission: Annotated[Permission, Field()],
     team: TeamName = None,
     group_id: GroupId = None,
     namespace: Namespace = None,
 ) -> TeamAccess:
-    """Give an organization team read, write or admin access to a repository, replacing its current
-    level. Give the team by name (organization access token) or by numeric group_id."""
+    """Set a team's access to a repository (read, write or admin), by team name or group_id."""
     state = state_of(ctx)
     ns = state.namespace(namespace)
     with hub_errors():
@@ -85,7 +84,7 @@ async def grant_team_access(
 async def get_repository_access(
     ctx: Context[AppState], repository: Repository, namespace: Namespace = None
 ) -> RepositoryAccess:
-    """List which teams have which permission (read, write, admin) on a repository: who can push to it."""
+    """List the teams with access to a repository: who can push to it."""
     state = state_of(ctx)
     ns = state.namespace(namespace)
     with hub_errors():
@@ -125,7 +124,7 @@ async def revoke_team_access(
     namespace: Namespace = None,
     confirm: Confirm = False,
 ) -> RevokedAccess:
-    """Revoke an organization team's access to a repository. Asks the user first."""
+    """Remove a team's access to a repository. Asks the user first."""
     state = state_of(ctx)
     ns = state.namespace(namespace)
     with hub_errors():

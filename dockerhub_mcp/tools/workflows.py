@@ -47,13 +47,9 @@ __all__ = ["apply_tag_cleanup", "audit_recent_pushes", "bulk_update_descriptions
 
 PROMPT_TAGS = 20
 
-AllowProtected = Annotated[
-    bool, Field(description="Also delete tags matching the server's protected patterns (DOCKERHUB_PROTECTED_TAGS).")
-]
-Repositories = Annotated[
-    list[str] | None, Field(description="Repository names; omitted means every repository of the namespace.")
-]
-PlanId = Annotated[str, Field(description="plan_id from plan_tag_cleanup.")]
+AllowProtected = Annotated[bool, Field(description="Also delete tags matching DOCKERHUB_PROTECTED_TAGS.")]
+Repositories = Annotated[list[str] | None, Field(description="Default: all.")]
+PlanId = Annotated[str, Field()]
 
 
 def _progress(ctx: Context[AppState]) -> Progress:
@@ -66,21 +62,20 @@ def _progress(ctx: Context[AppState]) -> Progress:
 async def plan_tag_cleanup(
     ctx: Context[AppState],
     older_than_days: Annotated[
-        int, Field(ge=0, le=36_500, description="Delete tags last pushed more than this many days ago.")
+        int, Field(ge=0, le=36_500, description="Delete tags pushed more than this many days ago.")
     ],
     namespace: Namespace = None,
     repositories: Repositories = None,
-    keep_latest: Annotated[int, Field(ge=0, description="Always keep this many newest tags per repository.")] = 0,
-    keep: Annotated[list[str], Field(description="Tag globs never deleted, e.g. 'latest', 'v*'.")] = ["latest"],  # noqa: B006 - the SDK copies defaults into the schema, never mutates them
-    only_never_pulled: Annotated[bool, Field(description="Delete only tags never pulled.")] = False,
+    keep_latest: Annotated[int, Field(ge=0, description="Newest tags kept per repository.")] = 0,
+    keep: Annotated[list[str], Field(description="Tag globs to keep, e.g. 'v*'.")] = ["latest"],  # noqa: B006 - the SDK copies defaults into the schema, never mutates them
+    only_never_pulled: Annotated[bool, Field(description="Delete only never-pulled tags.")] = False,
     unpulled_for_days: Annotated[
         int | None, Field(ge=0, le=36_500, description="Keep tags pulled within this many days.")
     ] = None,
     allow_protected: AllowProtected = False,
 ) -> PlanSummary:
-    """Plan a tag retention cleanup; deletes nothing. The plan stays on the server (sealed, expiring):
-    returns its plan_id, totals, the largest repositories, a sample of tags and a markdown summary; every
-    tag is in the plan_uri resource. Tags matching DOCKERHUB_PROTECTED_TAGS are kept unless allow_protected."""
+    """Plan deleting old tags (retention); deletes nothing. Returns a plan_id for apply_tag_cleanup, totals and
+    a sample; every tag is in the plan_uri resource."""
     state = state_of(ctx)
     with hub_errors():
         rules = CleanupRules(
@@ -141,12 +136,11 @@ async def apply_tag_cleanup(
     ctx: Context[AppState],
     plan_id: PlanId,
     approval: Annotated[ElicitationResult[Approval], Resolve(ask_approval)],
-    repositories: Annotated[list[str] | None, Field(description="Apply only these repositories of the plan.")] = None,
+    repositories: Annotated[list[str] | None, Field(description="Only these of the plan.")] = None,
     confirm: Confirm = False,
 ) -> ApplySummary:
-    """Apply a plan made by plan_tag_cleanup, by its id: delete exactly its tags, skipping any re-pushed or
-    pulled since planning or now protected. Asks the user first. Returns totals per outcome and failures;
-    every outcome is in the outcomes_uri resource."""
+    """Delete exactly the tags of a plan from plan_tag_cleanup, skipping any re-pushed, pulled or protected since.
+    Asks the user first. Every outcome is in the outcomes_uri resource."""
     state = state_of(ctx)
     with hub_errors():
         plan = state.plans.get(plan_id, state.settings, state.client.now())
@@ -170,11 +164,10 @@ async def apply_tag_cleanup(
 async def audit_recent_pushes(
     ctx: Context[AppState],
     namespace: Namespace = None,
-    since_hours: Annotated[float, Field(gt=0, le=2160, description="Window in hours, up to 90 days.")] = 24,
-    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description="Newest pushes to list in full.")] = DEFAULT_LIMIT,
+    since_hours: Annotated[float, Field(gt=0, le=2160, description="Window in hours.")] = 24,
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description="Pushes listed in full.")] = DEFAULT_LIMIT,
 ) -> AuditSummary:
-    """Audit what was pushed recently: totals for the window and the newest tags pushed in it (digest,
-    time, pusher where Hub says, platforms), newest first, with a markdown summary."""
+    """Audit recent pushes: totals and the newest tags pushed (digest, time, pusher, platforms)."""
     state = state_of(ctx)
     with hub_errors():
         report = await audit_pushes(
@@ -185,18 +178,16 @@ async def audit_recent_pushes(
 
 async def bulk_update_descriptions(
     ctx: Context[AppState],
-    find: Annotated[str, Field(min_length=1, description="Literal text to find (not a regex).")],
-    replace: Annotated[str, Field(description="Replacement text.")],
+    find: Annotated[str, Field(min_length=1, description="Literal text, not a regex.")],
+    replace: Annotated[str, Field()],
     namespace: Namespace = None,
     repositories: Repositories = None,
     name_filter: NameFilter = None,
-    field: Annotated[
-        Literal["description", "full_description", "both"], Field(description="Which descriptions to edit.")
-    ] = "description",
-    dry_run: Annotated[bool, Field(description="true: only report what would change.")] = True,
+    field: Annotated[Literal["description", "full_description", "both"], Field()] = "description",
+    dry_run: Annotated[bool, Field(description="Only report what would change.")] = True,
 ) -> DescriptionSummary:
-    """Find and replace text in many repositories' descriptions. Dry run by default; checks every new
-    description against Hub's limits before writing any. Returns totals and an excerpt of each change."""
+    """Find and replace text in many repositories' descriptions. Dry run by default; checks Hub's limits for all
+    before writing any."""
     state = state_of(ctx)
     with hub_errors():
         report = await bulk_descriptions(

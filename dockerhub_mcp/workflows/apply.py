@@ -30,7 +30,7 @@ from dockerhub_mcp.errors import (
 from dockerhub_mcp.models import HubTag, Result
 from dockerhub_mcp.operations import check_repository, is_protected
 from dockerhub_mcp.workflows.cleanup import CleanupPlan, PlannedTag, RepositoryPlan
-from dockerhub_mcp.workflows.common import DEFAULT_CONCURRENCY, Progress, bounded_map, markdown_table, no_progress
+from dockerhub_mcp.workflows.common import Progress, bounded_map, markdown_table, no_progress
 
 __all__ = ["OUTCOMES", "CleanupReport", "ItemOutcome", "Outcome", "apply_plan", "chosen", "report_of"]
 
@@ -100,11 +100,10 @@ async def apply_plan(
     repositories: Sequence[str] | None = None,
     progress: Progress = no_progress,
     on_outcome: Callable[[ItemOutcome], None] = lambda _outcome: None,
-    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> CleanupReport:
     """Delete the tags of `plan` (a plan already verified for this connection), re-checking each first.
 
-    At most `concurrency` requests are in flight. `on_outcome` hears of each outcome as it happens (the
+    At most `settings.concurrency` tags are under way at once. `on_outcome` hears of each outcome as it happens (the
     CLI's --report file), so an interrupted run still leaves a record of what it did; a cancelled run also
     logs its tally before it stops.
 
@@ -112,7 +111,7 @@ async def apply_plan(
         InvalidInputError: `repositories` names one outside the plan (nothing is sent).
     """
     targets = chosen(plan, repositories)
-    run = _Run(client, plan, sum(len(r.delete) for r in targets), progress, on_outcome, concurrency)
+    run = _Run(client, plan, sum(len(r.delete) for r in targets), progress, on_outcome, client.settings.concurrency)
     try:
         batches = await run.every(targets)
     except anyio.get_cancelled_exc_class():

@@ -18,7 +18,6 @@ from dockerhub_mcp.errors import DockerHubError, InvalidInputError
 from dockerhub_mcp.models import HubTag, Result, Timestamp
 from dockerhub_mcp.operations import check_namespace
 from dockerhub_mcp.workflows.common import (
-    DEFAULT_CONCURRENCY,
     Progress,
     bounded_map,
     clip,
@@ -161,7 +160,6 @@ async def audit_pushes(
     *,
     since_hours: float = 24,
     progress: Progress = no_progress,
-    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> AuditReport:
     """Report the repositories of `namespace` updated in the last `since_hours` and the tags pushed in them.
 
@@ -212,7 +210,7 @@ async def audit_pushes(
         pushed.sort(key=lambda t: t.pushed_at, reverse=True)
         return RepositoryPushes(repository=repo_name, last_updated=last_updated, tags=pushed, error=error)
 
-    results = await bounded_map(lambda r: scan(r.name, r.last_updated), repos, concurrency=concurrency)
+    results = await bounded_map(lambda r: scan(r.name, r.last_updated), repos, concurrency=client.settings.concurrency)
     results.sort(key=lambda r: (r.last_updated is not None, r.last_updated), reverse=True)
     deletions, log_error = await _from_audit_log(client, namespace, since, until, results)
     return AuditReport(

@@ -20,7 +20,7 @@ from dockerhub_mcp.client import DockerHubClient
 from dockerhub_mcp.errors import DockerHubError
 from dockerhub_mcp.models import HubTag, Result, Timestamp
 from dockerhub_mcp.operations import check_glob, check_namespace, check_repository, is_protected
-from dockerhub_mcp.workflows.common import DEFAULT_CONCURRENCY, Progress, bounded_map, no_progress
+from dockerhub_mcp.workflows.common import Progress, bounded_map, no_progress
 from dockerhub_mcp.workflows.seal import seal
 
 __all__ = [
@@ -188,7 +188,6 @@ async def plan_cleanup(
     repositories: Sequence[str] | None = None,
     allow_protected: bool = False,
     progress: Progress = no_progress,
-    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> CleanupPlan:
     """Plan a retention cleanup of `namespace` (all its repositories unless `repositories` names some).
 
@@ -225,7 +224,7 @@ async def plan_cleanup(
         await progress(scanned, len(names), f"scanned {namespace}/{name}")
         return result
 
-    scans = await bounded_map(scan, names, concurrency=concurrency)
+    scans = await bounded_map(scan, names, concurrency=client.settings.concurrency)
     plans = [s for s in scans if isinstance(s, RepositoryPlan)]
     unsealed = CleanupPlan(
         plan_id="",

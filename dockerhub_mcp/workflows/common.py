@@ -9,12 +9,11 @@ import anyio
 
 from dockerhub_mcp.errors import DockerHubError
 
-__all__ = ["DEFAULT_CONCURRENCY", "Progress", "bounded_map", "clip", "human_bytes", "markdown_table", "no_progress"]
+__all__ = ["Progress", "bounded_map", "clip", "human_bytes", "markdown_table", "no_progress"]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-DEFAULT_CONCURRENCY = 4
 
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
 """`await progress(done, total, message)`: the MCP progress notification, or a terminal progress bar."""
@@ -24,9 +23,7 @@ async def no_progress(_done: float, _total: float | None, _message: str | None) 
     """A progress callback that reports nothing."""
 
 
-async def bounded_map(
-    fn: Callable[[T], Awaitable[R]], items: Sequence[T], *, concurrency: int = DEFAULT_CONCURRENCY
-) -> list[R]:
+async def bounded_map(fn: Callable[[T], Awaitable[R]], items: Sequence[T], *, concurrency: int) -> list[R]:
     """Run `fn` over `items` with at most `concurrency` at once; results keep the order of `items`.
 
     A fixed pool of workers takes items in turn, so memory does not grow with the number of items.

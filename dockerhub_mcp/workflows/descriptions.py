@@ -32,7 +32,6 @@ from dockerhub_mcp.operations import (
     check_repository,
 )
 from dockerhub_mcp.workflows.common import (
-    DEFAULT_CONCURRENCY,
     Progress,
     bounded_map,
     clip,
@@ -129,9 +128,9 @@ async def _targets(
     repositories: Sequence[str] | None,
     name_filter: str | None,
     full: bool,
-    concurrency: int,
 ) -> list[HubRepository]:
     """The repositories to consider, with their full descriptions when those are needed."""
+    concurrency = client.settings.concurrency
     if repositories is not None:
         names = sorted({check_repository(r) for r in repositories if not name_filter or name_filter in r})
         return await bounded_map(lambda n: client.get_repository(namespace, n), names, concurrency=concurrency)
@@ -156,7 +155,6 @@ async def bulk_descriptions(
     dry_run: bool = True,
     progress: Progress = no_progress,
     on_outcome: Callable[[RepositoryDescriptions], None] = lambda _outcome: None,
-    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> DescriptionReport:
     """Replace `find` with `replace` (literally) in the chosen descriptions of a namespace's repositories.
 
@@ -171,7 +169,7 @@ async def bulk_descriptions(
     if not find or len(find) > MAX_FIND or len(replace) > MAX_FULL_DESCRIPTION:
         raise InvalidInputError(f"find must be 1-{MAX_FIND} characters and replace at most {MAX_FULL_DESCRIPTION}.")
     short, full = field in ("description", "both"), field in ("full_description", "both")
-    repos = await _targets(client, namespace, repositories, name_filter, full, concurrency)
+    repos = await _targets(client, namespace, repositories, name_filter, full)
 
     planned: list[tuple[HubRepository, dict[str, str]]] = []
     too_long: list[str] = []
@@ -209,7 +207,8 @@ async def bulk_descriptions(
         await progress(done, len(to_write), f"{result.status}: {namespace}/{repo.name}")
         return result
 
-    written = {} if dry_run else {r.repository: r for r in await bounded_map(write, to_write, concurrency=concurrency)}
+    writes = [] if dry_run else await bounded_map(write, to_write, concurrency=client.settings.concurrency)
+    written = {r.repository: r for r in writes}
     results = [
         written.get(repo.name) or _entry(repo, body, "would_change" if body else "unchanged") for repo, body in planned
     ]
