@@ -24,7 +24,6 @@ from dockerhub_mcp.client import DockerHubClient
 from dockerhub_mcp.config import ConfigError, HttpSettings, Settings, is_loopback
 from dockerhub_mcp.errors import DockerHubError
 from dockerhub_mcp.redaction import RedactingFilter
-from dockerhub_mcp.server import WILDCARD_HOSTS, build_server, run_http
 
 __all__ = ["main"]
 
@@ -196,6 +195,9 @@ def main(
 
 
 def _serve(args: argparse.Namespace, settings: Settings, transport: httpx2.AsyncBaseTransport | None) -> int:
+    # The MCP SDK loads only to serve: the scheduled-run commands start without it.
+    from dockerhub_mcp.server import WILDCARD_HOSTS, build_server, run_http  # noqa: PLC0415
+
     if args.transport != "http":
         build_server(settings, transport=transport).run()
         return 0

@@ -1,8 +1,6 @@
 """Resource templates, as compact JSON: a namespace's summary, a repository's details, and the cleanup plans
 this server keeps (a plan's summary and repository list, each repository's tags, the outcomes of its apply)."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 

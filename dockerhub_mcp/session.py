@@ -292,6 +292,9 @@ class HubSession:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > MAX_ANSWER:
                 raise _too_large(what)
+            if declared.isdigit() and "content-encoding" not in response.headers:
+                await response.aread()  # a known, small size that decoding cannot inflate: read it as it is
+                return response
             chunks: list[bytes] = []
             size = 0
             async for chunk in response.aiter_bytes():

@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -23,7 +22,6 @@ from mcp.types import CallToolResult
 from dockerhub_mcp.cli import main
 from dockerhub_mcp.config import Settings
 from dockerhub_mcp.sandbox import SANDBOX_TOKEN, SANDBOX_USERNAME, Clock, Sandbox
-from dockerhub_mcp.sandbox.server import make_server
 from dockerhub_mcp.server import build_server
 
 SANDBOX_URL = "http://hub.sandbox.test"
@@ -175,23 +173,3 @@ def subprocess_on_a_port(
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-class serving:
-    """Serve a sandbox on a loopback port in a thread; the URL inside the block."""
-
-    def __init__(self, hub: Sandbox) -> None:
-        self.server, self.sock = make_server(hub.app, "127.0.0.1", 0, log_level="warning")
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        with anyio.from_thread.start_blocking_portal() as portal:
-            portal.call(wait_until_up, url)
-        return url
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()

@@ -26,8 +26,9 @@ from mcp import Client
 
 from dockerhub_mcp.cli import main
 from dockerhub_mcp.sandbox import SANDBOX_TOKEN, SANDBOX_USERNAME, Clock, Fault, Sandbox, build_sandbox
+from dockerhub_mcp.sandbox.server import serving
 from dockerhub_mcp.server import build_server
-from helpers import make_settings, run, serving, structured
+from helpers import make_settings, run, structured
 
 Connect = Callable[..., AbstractAsyncContextManager[Client]]
 
@@ -684,7 +685,7 @@ def test_a_signal_stops_a_cleanup_and_the_report_records_every_delete_under_way(
     hub = build_sandbox()
     hub.faults.add(Fault("slow", delay=0.3, times=None, method="DELETE"))  # deletes under way when it lands
     report = tmp_path / "report.jsonl"
-    with serving(hub) as url:
+    with serving(hub.app) as url:
         env = child_environment(
             DOCKERHUB_USERNAME=SANDBOX_USERNAME, DOCKERHUB_TOKEN=SANDBOX_TOKEN, DOCKERHUB_API_URL=url
         )

@@ -23,7 +23,8 @@ from mcp import Client
 from dockerhub_mcp.cli import main
 from dockerhub_mcp.config import HttpSettings, Settings
 from dockerhub_mcp.sandbox import SANDBOX_TOKEN, Fault, Sandbox, build_sandbox
-from helpers import error_text, fixed_clock, planned_tags, read_json, run, serving, structured
+from dockerhub_mcp.sandbox.server import serving
+from helpers import error_text, fixed_clock, planned_tags, read_json, run, structured
 
 pytestmark = pytest.mark.anyio
 
@@ -334,7 +335,7 @@ def test_verbose_logs_keep_header_values_and_tokens_out(tmp_path: Path) -> None:
     cookie = {"Set-Cookie": f"session={JWT}; Path=/"}
     empty = {"count": 0, "results": []}
     hub.faults.add(Fault("status", status=200, times=None, path="/repositories$", body=empty, headers=cookie))
-    with serving(hub) as url:
+    with serving(hub.app) as url:
         result = subprocess.run(
             [sys.executable, "-m", "dockerhub_mcp", "-v", "audit", "--since", "1h"],
             env=child_env(DOCKERHUB_API_URL=url),
@@ -402,7 +403,7 @@ async def test_plain_http_with_proxy_variables_never_goes_through_the_proxy(tmp_
     proxy.listen()
     proxy.settimeout(0.5)
     proxy_url = f"http://127.0.0.1:{proxy.getsockname()[1]}"
-    with serving(build_sandbox()) as url:
+    with serving(build_sandbox().app) as url:
         process = await anyio.run_process(
             [sys.executable, "-m", "dockerhub_mcp", "--check"],
             env=child_env(DOCKERHUB_API_URL=url, HTTP_PROXY=proxy_url, ALL_PROXY=proxy_url, http_proxy=proxy_url),

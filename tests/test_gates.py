@@ -1,4 +1,4 @@
-"""The house gates run with the tests: ruff (lint and format) and mypy strict over package and tests."""
+"""The house gates run with the tests: ruff (lint and format) and mypy strict over package, tests, benchmarks."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ ROOT = Path(__file__).parent.parent
 @pytest.mark.parametrize(
     "command",
     [
-        ["ruff", "check", "dockerhub_mcp", "tests"],
-        ["ruff", "format", "--check", "dockerhub_mcp", "tests"],
-        ["mypy", "dockerhub_mcp", "tests"],
+        ["ruff", "check", "dockerhub_mcp", "tests", "benchmarks"],
+        ["ruff", "format", "--check", "dockerhub_mcp", "tests", "benchmarks"],
+        ["mypy", "dockerhub_mcp", "tests", "benchmarks"],
     ],
     ids=["ruff-check", "ruff-format", "mypy-strict"],
 )

@@ -6,6 +6,7 @@ table declines them before sending for a personal access token, and declines `/v
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
@@ -24,9 +25,6 @@ MEMBER_ROLES = ("owner", "editor", "member")
 Change = Literal["granted", "changed", "unchanged"]
 MAX_SEARCH = 100
 _STAMP = "%Y-%m-%dT%H:%M:%SZ"
-_EVENTS = TypeAdapter(list[HubAuditEvent])
-_INVITES = TypeAdapter(list[HubInvite])
-_MEMBERS = TypeAdapter(HubPage[HubAccount])
 T = TypeVar("T")
 
 
@@ -40,6 +38,12 @@ def _check_group_id(group_id: int) -> int:
     if isinstance(group_id, bool) or not isinstance(group_id, int) or group_id < 1:
         raise InvalidInputError(f"group_id must be a positive integer (got {group_id!r}).")
     return group_id
+
+
+@functools.cache
+def _adapter(shape: Any) -> TypeAdapter[Any]:
+    """A validator for `shape`, built on first use (the models it holds build theirs lazily too)."""
+    return TypeAdapter(shape)
 
 
 def _validated(adapter: TypeAdapter[T], data: Any, what: str) -> T:
@@ -112,7 +116,7 @@ class OrganizationCalls(HubCalls):
         # The spec declares an array of pages; Hub sends one page object. Take either.
         if isinstance(data, list) and len(data) == 1:
             data = data[0]
-        return _validated(_MEMBERS, data, describe(operation("list_org_members"), params))
+        return _validated(_adapter(HubPage[HubAccount]), data, describe(operation("list_org_members"), params))
 
     async def list_teams(self, org: str, *, page: int = 1, page_size: int = 25) -> HubPage[HubGroup]:
         """One page of an organization's teams."""
@@ -143,7 +147,11 @@ class OrganizationCalls(HubCalls):
         """An organization's pending invites (`{data: [...]}`, not paginated)."""
         params = {"org_name": org}
         response = await self.send(operation("list_invites"), params)
-        return _validated(_INVITES, _under(json_or_none(response), "data"), describe(operation("list_invites"), params))
+        return _validated(
+            _adapter(list[HubInvite]),
+            _under(json_or_none(response), "data"),
+            describe(operation("list_invites"), params),
+        )
 
     async def audit_logs(
         self,
@@ -168,7 +176,7 @@ class OrganizationCalls(HubCalls):
         params = {"account": account}
         response = await self.send(operation("list_audit_logs"), params, query=query)
         what = describe(operation("list_audit_logs"), params)
-        return _validated(_EVENTS, _under(json_or_none(response), "logs"), what)
+        return _validated(_adapter(list[HubAuditEvent]), _under(json_or_none(response), "logs"), what)
 
     async def iter_audit_logs(
         self, account: str, *, since: datetime, until: datetime, action: str, max_pages: int = 20

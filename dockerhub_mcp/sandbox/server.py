@@ -5,14 +5,17 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
 
 from dockerhub_mcp.sandbox.faults import ConnectionDropped
 
-__all__ = ["check_loopback", "make_server", "run"]
+__all__ = ["check_loopback", "make_server", "run", "serving"]
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +85,35 @@ def make_server(
     return uvicorn.Server(config), sock
 
 
+def _url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+@contextmanager
+def serving(app: Any, host: str = "127.0.0.1", *, log_level: str = "warning") -> Iterator[str]:
+    """Serve `app` on a free loopback port from a background thread; inside the block, its base URL.
+
+    Raises:
+        ValueError: `host` is not loopback.
+        RuntimeError: the server did not start within 20 seconds.
+    """
+    server, sock = make_server(app, host, 0, log_level=log_level)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started:  # uvicorn offers a flag, not an event
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the sandbox Hub did not start")
+            time.sleep(0.01)
+        yield _url(sock)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
 def run(
     app: Any,
     host: str = "127.0.0.1",
@@ -99,8 +131,7 @@ def run(
         ValueError: `host` is not loopback.
     """
     server, sock = make_server(app, host, port, log_level=log_level)
-    bound_host, bound_port = sock.getsockname()[:2]
-    url = f"http://[{bound_host}]:{bound_port}" if ":" in bound_host else f"http://{bound_host}:{bound_port}"
+    url = _url(sock)
     logger.info("sandbox Hub listening on %s (simulated Docker Hub, demo credentials only)", url)
     if on_ready is not None:
         on_ready(url)

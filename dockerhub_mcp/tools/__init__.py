@@ -143,4 +143,6 @@ def lean(
         return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
 
     tool.__signature__ = signature.replace(return_annotation=CallToolResult)  # type: ignore[attr-defined]
+    # The annotations as types, not the module's strings: the SDK reads them several times per tool.
+    tool.__annotations__ = {name: p.annotation for name, p in signature.parameters.items()} | {"return": CallToolResult}
     return tool
