@@ -318,7 +318,9 @@ async def context_bytes() -> list[Row]:
     sandbox = aged_hub(1, 100)
     async with mcp_client(sandbox) as client:
         page = await client.call_tool("list_tags", {"repository": "repo-000", "page_size": 100})
-    rows.append(Row("list_tags bytes per tag (a page of 100)", f"{size(page) / 100:.0f}"))
+    entry = len(json.dumps(structured(page), separators=(",", ":")).encode()) / 100
+    rows.append(Row("list_tags structured bytes per tag (a page of 100)", f"{entry:.0f}", "<= 300", entry <= 300))
+    rows.append(Row("  whole result per tag (structured + compact text)", f"{size(page) / 100:.0f}"))
     return rows
 
 
