@@ -11,16 +11,20 @@ from typing import Any
 
 import anyio
 import httpx2
+from mcp import MCPError
 from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
 from mcp.server.transport_security import TransportSecuritySettings
-from mcp.types import Tool
+from mcp.types import INVALID_PARAMS, GetPromptResult, InputRequiredResult, Tool
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dockerhub_mcp import __version__
 from dockerhub_mcp.client import DockerHubClient
+from dockerhub_mcp.completions import register_completions
 from dockerhub_mcp.config import HttpSettings, Settings, is_loopback
 from dockerhub_mcp.pacing import Sleep
+from dockerhub_mcp.prompts import register_prompts
 from dockerhub_mcp.resources import register_resources
 from dockerhub_mcp.tools import AppState, register_tools
 from dockerhub_mcp.tools.schema import lean_input, lean_output
@@ -57,6 +61,15 @@ class HubServer(MCPServer[AppState]):
             ]
         return self._listed
 
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Context[AppState, Any] | None = None
+    ) -> GetPromptResult | InputRequiredResult:
+        """The prompt `name`; one this server does not offer (as the rebrand in read-only mode) is the caller's
+        mistake, answered as invalid params rather than as the SDK's internal error with a logged traceback."""
+        if self._prompt_manager.get_prompt(name) is None:
+            raise MCPError(INVALID_PARAMS, f"Unknown prompt: {name!r}; prompts/list names the ones offered.")
+        return await super().get_prompt(name, arguments, context)
+
 
 def build_server(
     settings: Settings,
@@ -88,6 +101,8 @@ def build_server(
     )
     mcp.outputs = register_tools(mcp, read_only=settings.read_only, token_kind=settings.token_kind)
     register_resources(mcp)
+    register_prompts(mcp, tools=mcp.outputs)
+    register_completions(mcp)
     return mcp
 
 
@@ -116,7 +131,9 @@ def rebinding_protection(host: str, allowed_hosts: Sequence[str] = ()) -> Transp
 def http_app(mcp: MCPServer[Any], *, host: str, http: HttpSettings) -> ASGIApp:
     """The streamable HTTP app at `/mcp`, behind `Authorization: Bearer <key>` when a key is given,
     with DNS-rebinding protection (Host and Origin checks) on whatever the bind address, and at most
-    `http.max_sessions` sessions, each ended after `http.session_idle` seconds without a request."""
+    `http.max_sessions` sessions, each ended after `http.session_idle` seconds without a request.
+
+    `GET /healthz` answers `{"status": "ok", "version": ...}` with 200 to anyone, for probes."""
     app = mcp.streamable_http_app(
         streamable_http_path=MCP_PATH,
         host=host,
@@ -124,27 +141,35 @@ def http_app(mcp: MCPServer[Any], *, host: str, http: HttpSettings) -> ASGIApp:
         max_sessions=http.max_sessions,
         session_idle_timeout=http.session_idle,
     )
-    if http.key is None:
-        return app
-    expected = http.key.get_secret_value().encode()
+    expected = None if http.key is None else http.key.get_secret_value().encode()
+    # JSON by hand: a PEP 440 version holds no character that JSON escapes.
+    health = f'{{"status": "ok", "version": "{__version__}"}}'.encode()
 
-    async def require_key(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+    async def answer(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/healthz":
+            # Answered before the key and the Host/Origin checks, on purpose: a kubelet or load-balancer probe
+            # sends no key and names the pod's IP as Host, and all it learns is the version. It opens no MCP
+            # session (so the session cap neither counts nor refuses it) and sends nothing to Docker Hub.
+            if scope["method"] in ("GET", "HEAD"):  # the server leaves the body out of a HEAD answer
+                await answer(send, 200, [(b"cache-control", b"no-store")], health)
+            else:
+                await answer(send, 405, [(b"allow", b"GET, HEAD")], b'{"error": "method not allowed"}')
+            return
+        if expected is not None and scope["type"] == "http":
             scheme, _, given = dict(scope["headers"]).get(b"authorization", b"").partition(b" ")
             # The scheme is case-insensitive (RFC 7235); the key is compared in constant time.
             if scheme.lower() != b"bearer" or not hmac.compare_digest(given.strip(), expected):
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 401,
-                        "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")],
-                    }
-                )
-                await send({"type": "http.response.body", "body": b'{"error": "missing or wrong bearer key"}'})
+                challenge = [(b"www-authenticate", b"Bearer")]
+                await answer(send, 401, challenge, b'{"error": "missing or wrong bearer key"}')
                 return
         await app(scope, receive, send)
 
-    return require_key
+    return serve
 
 
 def run_http(mcp: MCPServer[Any], *, host: str, port: int, http: HttpSettings) -> None:

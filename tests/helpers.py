@@ -120,6 +120,16 @@ def error_text(result: CallToolResult) -> str:
     return " ".join(getattr(c, "text", "") for c in result.content)
 
 
+# What coverage needs to follow a child process: `patch = ["subprocess"]` sets it in this process's environment
+# when the suite is measured. Tests that give a child a clean environment pass it on with `measured`.
+COVERAGE_VARIABLES = ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START")
+
+
+def measured(env: dict[str, str]) -> dict[str, str]:
+    """`env` plus coverage's variable when the suite runs under coverage, so the child is measured too."""
+    return env | {name: os.environ[name] for name in COVERAGE_VARIABLES if name in os.environ}
+
+
 def free_port() -> int:
     """A free loopback port."""
     with socket.socket() as s:
@@ -160,7 +170,7 @@ def subprocess_on_a_port(
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "dockerhub_mcp", *args, "--port", str(port)],
-        env=env,
+        env=None if env is None else measured(env),
         cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=stderr if stderr is not None else subprocess.DEVNULL,

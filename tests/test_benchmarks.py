@@ -7,9 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parent.parent
 
 
+@pytest.mark.slow
+@pytest.mark.subprocess
 def test_a_quick_benchmark_run_prints_its_table_and_meets_its_targets() -> None:
     """Token exchanges, pacing on virtual time and the bytes a model reads, at small sizes."""
     only = ["--only", "exchanges", "--only", "pacing", "--only", "context"]

@@ -735,6 +735,7 @@ def build_large_namespace(repositories: int, tags: int) -> Sandbox:
     return sb
 
 
+@pytest.mark.slow
 async def test_twenty_thousand_tags_plan_in_one_pass_over_the_list_pages() -> None:
     """100 repositories x 200 tags: every list page is fetched once at page_size 100, and the count is exact."""
     sandbox = build_large_namespace(100, 200)
@@ -760,6 +761,7 @@ async def test_twenty_thousand_tags_plan_in_one_pass_over_the_list_pages() -> No
     assert len(listings) == len(sandbox.api_requests())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("repositories", "tags", "older_than_days", "deleted"),
     [(20, 100, 50, 20 * 50), (100, 200, 180, 100 * 20)],

@@ -643,6 +643,7 @@ def child_environment(**extra: str) -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("DOCKERHUB_")} | extra
 
 
+@pytest.mark.subprocess
 def test_a_real_sandbox_audit_prints_json_and_exits_0() -> None:
     """`python -m dockerhub_mcp --sandbox audit --since 2h --json`: exit 0 and one JSON audit report."""
     result = subprocess.run(
@@ -661,6 +662,7 @@ def test_a_real_sandbox_audit_prints_json_and_exits_0() -> None:
     assert ("demo", ["web", "api"]) == (report["namespace"], [r["repository"] for r in report["repositories"]])
 
 
+@pytest.mark.subprocess
 def test_a_real_cleanup_without_a_token_exits_2_naming_the_variable() -> None:
     """`python -m dockerhub_mcp cleanup --older-than 90d` with no DOCKERHUB_TOKEN: exit 2, one line naming it."""
     result = subprocess.run(
@@ -676,6 +678,7 @@ def test_a_real_cleanup_without_a_token_exits_2_naming_the_variable() -> None:
     assert "DOCKERHUB_TOKEN" in result.stderr
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_stops_a_cleanup_and_the_report_records_every_delete_under_way(
     tmp_path: Path, signum: signal.Signals

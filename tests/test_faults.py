@@ -70,6 +70,7 @@ def inject_faults(sandbox: Sandbox) -> None:
     sandbox.faults.random(rate=0.1, seed=SEED, kinds=("status", "rate_limit", "drop", "lost"), exclude_auth=True)
 
 
+@pytest.mark.slow
 async def test_a_2000_tag_cleanup_under_faults_leaves_exactly_the_report(client: Client, sandbox: Sandbox) -> None:
     """Faults, an expiring and a revoked token: every planned tag is deleted or reported failed, nothing else."""
     before = {(r, t.name) for r in REPOSITORIES for t in sandbox.state.tags("demo", r)}

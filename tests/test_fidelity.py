@@ -24,7 +24,7 @@ from dockerhub_mcp.cli import main
 from dockerhub_mcp.config import HttpSettings, Settings
 from dockerhub_mcp.sandbox import SANDBOX_TOKEN, Fault, Sandbox, build_sandbox
 from dockerhub_mcp.sandbox.server import serving
-from helpers import error_text, fixed_clock, planned_tags, read_json, run, structured
+from helpers import error_text, fixed_clock, measured, planned_tags, read_json, run, structured
 
 pytestmark = pytest.mark.anyio
 
@@ -329,6 +329,7 @@ async def test_hub_request_scrubs_credentials_echoed_in_a_2xx_body(
     assert "[redacted]" in wire
 
 
+@pytest.mark.subprocess
 def test_verbose_logs_keep_header_values_and_tokens_out(tmp_path: Path) -> None:
     """With -v, httpcore2 traces response headers: a Set-Cookie carrying a JWT must not reach stderr."""
     hub = build_sandbox()
@@ -396,6 +397,7 @@ async def test_an_answer_over_32_mb_is_refused_as_it_streams(client: Client, san
     assert "larger than 32 MB: not read" in text
 
 
+@pytest.mark.subprocess
 async def test_plain_http_with_proxy_variables_never_goes_through_the_proxy(tmp_path: Path) -> None:
     """A plain-http loopback Hub with HTTP_PROXY/ALL_PROXY set: the PAT goes straight to the Hub, not the proxy."""
     proxy = socket.socket()
@@ -521,9 +523,11 @@ def httpx_transport(sandbox: Sandbox) -> Any:
 
 def child_env(**variables: str) -> dict[str, str]:
     """A child process's environment: PATH, the demo account, and `variables`."""
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "DOCKERHUB_USERNAME": "demo",
-        "DOCKERHUB_TOKEN": SANDBOX_TOKEN,
-        **variables,
-    }
+    return measured(
+        {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "DOCKERHUB_USERNAME": "demo",
+            "DOCKERHUB_TOKEN": SANDBOX_TOKEN,
+            **variables,
+        }
+    )

@@ -16,9 +16,9 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from helpers import INIT, MCP_HEADERS, free_port, subprocess_on_a_port, wait_until_up
+from helpers import INIT, MCP_HEADERS, free_port, measured, subprocess_on_a_port, wait_until_up
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.subprocess]  # every test here starts the server
 
 KEY = "http-key-for-tests-0123456789abcdef"
 
@@ -71,11 +71,12 @@ async def test_dns_rebinding_checks_refuse_foreign_host_and_origin(server_url: s
     assert (421, 403) == (wrong_host.status_code, foreign_origin.status_code)
 
 
+@pytest.mark.slow
 def test_a_non_loopback_host_without_a_key_is_refused(tmp_path: Path) -> None:
     """Binding beyond loopback needs DOCKERHUB_MCP_HTTP_KEY: exit 2 before serving."""
     result = subprocess.run(
         [sys.executable, "-m", "dockerhub_mcp", "--sandbox", "--transport", "http", "--host", "0.0.0.0"],
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        env=measured({"PATH": os.environ.get("PATH", "/usr/bin:/bin")}),
         capture_output=True,
         text=True,
         timeout=60,
@@ -87,13 +88,16 @@ def test_a_non_loopback_host_without_a_key_is_refused(tmp_path: Path) -> None:
     assert "DOCKERHUB_MCP_HTTP_KEY" in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("host", "key"), [("127.0.0.2", None), ("127.0.0.2", KEY)], ids=["no-key", "with-key"])
 async def test_dns_rebinding_checks_hold_on_any_loopback_address(
     tmp_path_factory: pytest.TempPathFactory, host: str, key: str | None
 ) -> None:
     """Bound to another loopback address, a foreign Host or Origin is still refused; the bound name works."""
     port = free_port()
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **({"DOCKERHUB_MCP_HTTP_KEY": key} if key else {})}
+    env = measured(
+        {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **({"DOCKERHUB_MCP_HTTP_KEY": key} if key else {})}
+    )
     command = [sys.executable, "-m", "dockerhub_mcp", "--sandbox", "--transport", "http", "--host", host]
     process = await anyio.open_process(
         [*command, "--port", str(port)],
@@ -123,7 +127,7 @@ def test_a_wildcard_bind_needs_the_allowed_host_names(tmp_path: Path) -> None:
     """0.0.0.0 with a key still needs DOCKERHUB_MCP_ALLOWED_HOSTS, or Host checks would have nothing to check."""
     result = subprocess.run(
         [sys.executable, "-m", "dockerhub_mcp", "--sandbox", "--transport", "http", "--host", "0.0.0.0"],
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DOCKERHUB_MCP_HTTP_KEY": KEY},
+        env=measured({"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DOCKERHUB_MCP_HTTP_KEY": KEY}),
         capture_output=True,
         text=True,
         timeout=60,

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 import httpx2
 import pytest
 
-from helpers import INIT, MCP_HEADERS, free_port, subprocess_on_a_port
+from helpers import INIT, MCP_HEADERS, free_port, measured, subprocess_on_a_port
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.subprocess]  # every test here starts the server
 
 
 def serve(tmp: os.PathLike[str], **limits: str) -> Iterator[tuple[str, int]]:
@@ -87,7 +87,7 @@ def test_connections_beyond_the_limit_are_closed_at_once(few_connections: tuple[
 
 def test_bad_limits_exit_2_naming_the_variable(tmp_path: os.PathLike[str]) -> None:
     """A limit that is not a number in range stops the server at once, saying which variable."""
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DOCKERHUB_MCP_MAX_SESSIONS": "lots"}
+    env = measured({"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DOCKERHUB_MCP_MAX_SESSIONS": "lots"})
     result = subprocess.run(
         [sys.executable, "-m", "dockerhub_mcp", "--sandbox", "--transport", "http", "--port", str(free_port())],
         env=env,

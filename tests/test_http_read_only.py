@@ -17,7 +17,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from helpers import INIT, MCP_HEADERS, error_text, structured, subprocess_on_a_port
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.subprocess]  # every test here starts the server
 
 KEY = "read-only-http-key-0123456789abcdef"
 READ_ONLY_TOOLS = {

@@ -61,6 +61,7 @@ async def clean_up_everything(sandbox: Sandbox, **settings: Any) -> dict[str, An
     return report
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ahead", [0.0, 8.0, -8.0], ids=["same-clock", "hub-8s-ahead", "hub-8s-behind"])
 async def test_pacing_spends_every_minute_s_budget_and_meets_no_429(ahead: float) -> None:
     """1,100 deletes at 180 a minute, 8 in flight, 50 ms each: every whole minute on Hub's clock carries at least
@@ -102,6 +103,7 @@ def test_a_bad_concurrency_exits_2_naming_the_setting(capsys: pytest.CaptureFixt
     assert "DOCKERHUB_CONCURRENCY must be a whole number from 1 to 64" in err
 
 
+@pytest.mark.subprocess
 def test_nothing_the_first_requests_do_not_need_is_loaded_before_them() -> None:
     """Answering initialize and tools/list loads no retry library, JWT decoder, progress bar, sandbox or HTTP
     transport (so builds no connection pool or TLS context): they come with the first request that needs them.

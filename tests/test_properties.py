@@ -386,6 +386,7 @@ def expect_raw(op: Operation, variables: dict[str, str], body: object, read_only
     return Expected(maybe, may_send=True, must_send="maybe" not in levels)
 
 
+@pytest.mark.slow
 @settings(PROPERTY, max_examples=400)
 @given(request=raw_requests(), body=st.sampled_from([None, {"description": "x"}]), read_only=st.booleans())
 def test_raw_requests_reach_only_pat_operations_of_the_table_on_their_canonical_path(

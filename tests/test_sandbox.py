@@ -952,6 +952,7 @@ def test_the_seed_is_the_same_for_the_same_seed_and_clock() -> None:
     assert snapshot(0) != snapshot(1)
 
 
+@pytest.mark.slow
 def test_the_seed_holds_the_same_data_on_every_day_of_the_year() -> None:
     """Ages, digests, sizes and pulls are the same whatever the date; only `prod-YYYYMMDD` names follow it."""
 

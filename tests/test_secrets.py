@@ -44,7 +44,7 @@ from dockerhub_mcp.errors import DockerHubError
 from dockerhub_mcp.sandbox import Fault, Sandbox
 from dockerhub_mcp.sandbox.model import EXCHANGE_PATHS
 from dockerhub_mcp.server import build_server
-from helpers import make_settings
+from helpers import make_settings, measured
 
 pytestmark = pytest.mark.anyio
 
@@ -581,7 +581,7 @@ async def drive_stdio(session: Session) -> None:
         params = StdioServerParameters(
             command=sys.executable,
             args=["-m", "dockerhub_mcp", "--verbose"],
-            env={"DOCKERHUB_USERNAME": "demo", "DOCKERHUB_TOKEN": session.pat, "DOCKERHUB_API_URL": url},
+            env=measured({"DOCKERHUB_USERNAME": "demo", "DOCKERHUB_TOKEN": session.pat, "DOCKERHUB_API_URL": url}),
         )
         with tempfile.TemporaryFile("w+", encoding="utf-8") as errlog:
             async with Client(stdio_client(params, errlog=errlog)) as client:
@@ -605,6 +605,8 @@ async def drive_stdio(session: Session) -> None:
 # -- the tests -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
+@pytest.mark.subprocess
 @pytest.mark.parametrize(
     ("pat", "wrong"),
     [(CANARY, WRONG_TOKEN), (UNSHAPED_CANARY, UNSHAPED_WRONG_TOKEN)],

@@ -14,9 +14,9 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 from dockerhub_mcp.sandbox import SANDBOX_TOKEN, SANDBOX_USERNAME
-from helpers import subprocess_on_a_port
+from helpers import measured, subprocess_on_a_port
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.subprocess]  # every test here starts the server
 
 
 @pytest.fixture
@@ -26,17 +26,20 @@ def hub_url() -> Iterator[str]:
         yield url
 
 
+@pytest.mark.slow
 async def test_the_server_works_over_stdio_and_keeps_the_token_off_stderr(hub_url: str) -> None:
     """A subprocess server lists tags and deletes one through stdio; its stderr never shows the token."""
     params = StdioServerParameters(
         command=sys.executable,
         args=["-m", "dockerhub_mcp", "--verbose"],
-        env={
-            "DOCKERHUB_USERNAME": SANDBOX_USERNAME,
-            "DOCKERHUB_TOKEN": f"  {SANDBOX_TOKEN}\n",
-            "DOCKERHUB_API_URL": hub_url,
-            "DOCKERHUB_LABEL": "Loopback",
-        },
+        env=measured(
+            {
+                "DOCKERHUB_USERNAME": SANDBOX_USERNAME,
+                "DOCKERHUB_TOKEN": f"  {SANDBOX_TOKEN}\n",
+                "DOCKERHUB_API_URL": hub_url,
+                "DOCKERHUB_LABEL": "Loopback",
+            }
+        ),
     )
     with tempfile.TemporaryFile("w+", encoding="utf-8") as errlog:
         with anyio.fail_after(60):
@@ -70,7 +73,7 @@ def test_missing_credentials_exit_2_naming_the_variable(tmp_path: Path) -> None:
     """Without DOCKERHUB_TOKEN the server does not start: exit 2 and one line naming it."""
     result = subprocess.run(
         [sys.executable, "-m", "dockerhub_mcp"],
-        env={"PATH": "/usr/bin:/bin", "DOCKERHUB_USERNAME": "demo", "DOCKERHUB_TOKEN": "  "},
+        env=measured({"PATH": "/usr/bin:/bin", "DOCKERHUB_USERNAME": "demo", "DOCKERHUB_TOKEN": "  "}),
         capture_output=True,
         text=True,
         timeout=60,
@@ -86,7 +89,7 @@ def test_missing_credentials_exit_2_naming_the_variable(tmp_path: Path) -> None:
 
 def test_check_exchanges_the_token_and_prints_one_line(hub_url: str, tmp_path: Path) -> None:
     """`--check` prints ok and exits 0 with good credentials; prints why and exits 1 with bad ones."""
-    env = {"PATH": "/usr/bin:/bin", "DOCKERHUB_USERNAME": SANDBOX_USERNAME, "DOCKERHUB_API_URL": hub_url}
+    env = measured({"PATH": "/usr/bin:/bin", "DOCKERHUB_USERNAME": SANDBOX_USERNAME, "DOCKERHUB_API_URL": hub_url})
 
     good = subprocess.run(
         [sys.executable, "-m", "dockerhub_mcp", "--check"],
@@ -113,6 +116,7 @@ def test_check_exchanges_the_token_and_prints_one_line(hub_url: str, tmp_path: P
     assert "dckr_pat_bad_bad" not in bad.stdout + bad.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "env"),
     [(["--read-only"], {}), ([], {"DOCKERHUB_READ_ONLY": "true"})],
@@ -120,7 +124,9 @@ def test_check_exchanges_the_token_and_prints_one_line(hub_url: str, tmp_path: P
 )
 async def test_sandbox_mode_serves_demo_data_with_no_credentials(args: list[str], env: dict[str, str]) -> None:
     """`dockerhub-mcp --sandbox` needs no credentials; read-only comes from the flag or DOCKERHUB_READ_ONLY."""
-    params = StdioServerParameters(command=sys.executable, args=["-m", "dockerhub_mcp", "--sandbox", *args], env=env)
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "dockerhub_mcp", "--sandbox", *args], env=measured(env)
+    )
     with anyio.fail_after(60):
         async with Client(params) as client:
             tools = {t.name for t in (await client.list_tools()).tools}

@@ -12,6 +12,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
+from dockerhub_mcp.cache import FlightCache, Names
 from dockerhub_mcp.client import DockerHubClient
 from dockerhub_mcp.config import Settings
 from dockerhub_mcp.errors import DockerHubError
@@ -45,6 +46,7 @@ class AppState:
     settings: Settings
     client: DockerHubClient
     plans: PlanStore = field(default_factory=PlanStore)
+    names: FlightCache[tuple[str, ...], Names] = field(default_factory=FlightCache)  # for completion
 
     def namespace(self, namespace: str | None) -> str:
         """The given namespace, or the configured username when omitted."""

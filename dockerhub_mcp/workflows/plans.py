@@ -113,6 +113,10 @@ class PlanStore:
         check_current(plan, settings, now)
         return plan
 
+    def ids(self) -> list[str]:
+        """The ids of the plans kept, oldest first (expired ones included until dropped)."""
+        return list(self._plans)
+
     def keep_outcomes(self, plan_id: str, outcomes: str) -> None:
         """Keep the JSON of the last apply's outcomes of `plan_id` (while the plan itself is kept)."""
         if plan_id in self._plans:
