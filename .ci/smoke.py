@@ -4,8 +4,9 @@
 
 Checks that the sdist and the wheel in DIST_DIR both carry LICENSE, that `dockerhub_mcp` is imported from the
 venv (not from a source tree), then starts `<venv>/bin/dockerhub-mcp --sandbox` over stdio as a host would:
-initialize, list the tools, call `get_connection` and `list_repositories`. Prints one line and exits 0, or exits
-1 with the reason.
+initialize, list the tools, call `get_connection` and `list_repositories`, and read back the MCP Apps views the
+tools link to (package data: a wheel without them would list links that 404). Prints one line and exits 0, or
+exits 1 with the reason.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from mcp import Client, StdioServerParameters
 import dockerhub_mcp
 
 EXPECTED_TOOLS = {"get_connection", "list_repositories", "list_tags", "delete_tag", "plan_tag_cleanup"}
+APP_MIME_TYPE = "text/html;profile=mcp-app"
 
 
 def check_artefacts(dist: Path) -> None:
@@ -60,6 +62,8 @@ async def drive(command: Path, version: str) -> str:
             info = client.server_info
             listed = (await client.list_tools()).tools
             tools = {tool.name for tool in listed}
+            links = sorted({(t.meta or {}).get("ui", {}).get("resourceUri") for t in listed} - {None})
+            views = [(await client.read_resource(uri)).contents[0] for uri in links]
             connection = await client.call_tool("get_connection", {})
             repositories = await client.call_tool("list_repositories", {"ordering": "name"})
     problems = []
@@ -73,9 +77,14 @@ async def drive(command: Path, version: str) -> str:
     names = [r.get("name") for r in (repositories.structured_content or {}).get("repositories", [])]
     if repositories.is_error or "web" not in names:
         problems.append(f"list_repositories answered {repositories.content!r}")
+    if len(links) != 2:
+        problems.append(f"MCP Apps view links {links}, expected two")
+    for uri, view in zip(links, views, strict=True):
+        if view.mime_type != APP_MIME_TYPE or not getattr(view, "text", "").startswith("<!doctype html>"):
+            problems.append(f"{uri} read back as {view.mime_type!r}, not an MCP Apps HTML document")
     if problems:
         raise SystemExit("smoke: " + "; ".join(problems))
-    return f"{len(tools)} tools, {len(names)} repositories"
+    return f"{len(tools)} tools, {len(names)} repositories, {len(views)} views"
 
 
 def main() -> None:

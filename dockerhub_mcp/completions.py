@@ -43,7 +43,7 @@ HUB_TEMPLATES = frozenset(
 PLAN_TEMPLATES = frozenset(
     {
         "dockerhub://plans/{plan_id}",
-        "dockerhub://plans/{plan_id}/repositories/{repository}",
+        "dockerhub://plans/{plan_id}/repositories/{repository}{?page}",
         "dockerhub://plans/{plan_id}/outcomes",
     }
 )

@@ -13,7 +13,7 @@ from dockerhub_mcp.errors import DockerHubError, InvalidInputError, NotFoundErro
 from dockerhub_mcp.models import RepositoryDetails, RepositorySummary
 from dockerhub_mcp.redaction import redacted
 from dockerhub_mcp.tools import AppState
-from dockerhub_mcp.workflows.summaries import plan_index, repository_page
+from dockerhub_mcp.workflows.summaries import PAGE_TAGS, plan_index, repository_page
 
 __all__ = ["NAMESPACE_LIMIT", "NamespaceSummary", "register_resources"]
 
@@ -100,13 +100,16 @@ def register_resources(mcp: MCPServer[AppState]) -> None:
         return _out(state, plan_index(plan))
 
     @mcp.resource(
-        "dockerhub://plans/{plan_id}/repositories/{repository}",
+        "dockerhub://plans/{plan_id}/repositories/{repository}{?page}",
         name="cleanup_plan_repository",
         title="Tag cleanup plan: one repository",
-        description="One repository of a cleanup plan: every tag to delete, and every tag kept with its reason.",
+        description=(
+            "One repository of a cleanup plan: every tag to delete, and every tag kept with its reason, "
+            f"{PAGE_TAGS:,} of each a page (`?page=N`; `next_uri` names the next)."
+        ),
         mime_type="application/json",
     )
-    async def cleanup_plan_repository(plan_id: str, repository: str, ctx: Context[AppState]) -> str:
+    async def cleanup_plan_repository(plan_id: str, repository: str, ctx: Context[AppState], page: int = 1) -> str:
         state = ctx.request_context.lifespan_context
         uri = f"dockerhub://plans/{plan_id}/repositories/{repository}"
         with _resource_errors(uri):
@@ -114,7 +117,7 @@ def register_resources(mcp: MCPServer[AppState]) -> None:
             found = plan.repository(repository)
             if found is None:
                 raise NotFoundError(f"Plan {plan_id[:12]}… does not cover repository {repository!r}.")
-        return _out(state, repository_page(plan, found))
+            return _out(state, repository_page(plan, found, page))
 
     @mcp.resource(
         "dockerhub://plans/{plan_id}/outcomes",

@@ -28,6 +28,7 @@ from dockerhub_mcp.prompts import register_prompts
 from dockerhub_mcp.resources import register_resources
 from dockerhub_mcp.tools import AppState, register_tools
 from dockerhub_mcp.tools.schema import lean_input, lean_output
+from dockerhub_mcp.views import views_extension
 
 __all__ = ["MCP_PATH", "WILDCARD_HOSTS", "build_server", "http_app", "rebinding_protection", "run_http"]
 
@@ -98,6 +99,7 @@ def build_server(
         instructions=INSTRUCTIONS,
         version=__version__,
         lifespan=lifespan,
+        extensions=[views_extension()],
     )
     mcp.outputs = register_tools(mcp, read_only=settings.read_only, token_kind=settings.token_kind)
     register_resources(mcp)

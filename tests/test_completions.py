@@ -229,7 +229,7 @@ async def test_plan_templates_complete_plan_ids_and_the_plans_repositories(clien
     ids = await complete(client, ResourceTemplateReference(uri="dockerhub://plans/{plan_id}"), "plan_id", plan_id[:4])
     outcomes = ResourceTemplateReference(uri="dockerhub://plans/{plan_id}/outcomes")
     no_match = await complete(client, outcomes, "plan_id", "zz")
-    part = ResourceTemplateReference(uri="dockerhub://plans/{plan_id}/repositories/{repository}")
+    part = ResourceTemplateReference(uri="dockerhub://plans/{plan_id}/repositories/{repository}{?page}")
     repositories = await complete(client, part, "repository", "", {"plan_id": plan_id})
     unknown = await complete(client, part, "repository", "", {"plan_id": "0" * 64})
 

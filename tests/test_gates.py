@@ -16,7 +16,7 @@ import dockerhub_mcp
 
 ROOT = Path(__file__).parent.parent
 # The MCP layer: it hands names to the client and never spells a Hub path itself.
-MCP_LAYER = ["tools", "resources.py", "prompts.py", "completions.py"]
+MCP_LAYER = ["tools", "resources.py", "prompts.py", "completions.py", "views.py"]
 
 
 @pytest.mark.subprocess
@@ -77,7 +77,7 @@ def hub_paths(source: str) -> list[str]:
 
 
 def test_the_mcp_layer_spells_no_hub_path() -> None:
-    """Tools, resources, prompts and completions call client methods; no Hub path is written there (examples in
+    """Tools, resources, prompts, completions and views call client methods; no Hub path is written there (examples in
     parameter descriptions start with 'e.g.', so they are not paths)."""
     package = Path(dockerhub_mcp.__file__).parent
     files = sorted(

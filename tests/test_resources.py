@@ -8,7 +8,8 @@ import pytest
 from mcp import Client, MCPError
 from mcp.types import ReadResourceResult, TextResourceContents
 
-from dockerhub_mcp.sandbox import Sandbox
+from dockerhub_mcp.sandbox import Clock, Sandbox, build_sandbox
+from helpers import TEST_NOW, open_client, read_json, structured
 
 pytestmark = pytest.mark.anyio
 
@@ -28,7 +29,7 @@ async def test_the_templates_are_listed(client: Client) -> None:
         "dockerhub://namespaces/{namespace}",
         "dockerhub://namespaces/{namespace}/repositories/{repository}",
         "dockerhub://plans/{plan_id}",
-        "dockerhub://plans/{plan_id}/repositories/{repository}",
+        "dockerhub://plans/{plan_id}/repositories/{repository}{?page}",
         "dockerhub://plans/{plan_id}/outcomes",
     } == {t.uri_template for t in templates}
 
@@ -67,3 +68,24 @@ async def test_unknown_resources_are_not_found(client: Client, uri: str) -> None
         await client.read_resource(uri)
 
     assert -32602 == raised.value.error.code
+
+
+async def test_a_repository_of_a_big_plan_is_read_a_thousand_tags_a_page() -> None:
+    """1,150 planned tags in one repository: the index says 2 pages; page 1 has 1,000 and names the next,
+    page 2 the other 150 and no next; page 0 is refused."""
+    clock = Clock()
+    clock.freeze(TEST_NOW)
+    sandbox = build_sandbox(seed=0, clock=clock, demo=False)
+    sandbox.state.add_aged_repositories("demo", repositories=1, tags=1200, at=TEST_NOW)
+    async with open_client(sandbox) as client:
+        plan = structured(await client.call_tool("plan_tag_cleanup", {"older_than_days": 50, "keep": []}))
+        (entry,) = (await read_json(client, plan["plan_uri"]))["repositories"]
+        first = await read_json(client, entry["uri"])
+        second = await read_json(client, first["next_uri"])
+        with pytest.raises(MCPError, match="pages count from 1"):
+            await client.read_resource(f"{entry['uri']}?page=0")
+
+    assert (1150, 50, 2) == (entry["delete"], entry["kept"], entry["pages"])
+    assert (1000, 50, f"{entry['uri']}?page=2") == (len(first["delete"]), len(first["kept"]), first["next_uri"])
+    assert (150, 0, None) == (len(second["delete"]), len(second["kept"]), second.get("next_uri"))
+    assert {t["tag"] for t in first["delete"]}.isdisjoint(t["tag"] for t in second["delete"])

@@ -46,19 +46,26 @@ from dockerhub_mcp.tools.workflows import (
     plan_tag_cleanup,
 )
 
-__all__ = ["TOOLS", "AppState", "ToolSpec", "lean", "register_tools"]
+__all__ = ["TOOLS", "AppState", "ToolSpec", "lean", "register_tools", "view_uri"]
 
 
 @dataclass(frozen=True, slots=True)
 class ToolSpec:
     """A tool as registered: its function, title and hints, its variant for read-only mode if any, and the
-    kind of token it needs (`any`, or `oat` for the organization tools)."""
+    kind of token it needs (`any`, or `oat` for the organization tools), and the MCP Apps view that shows its
+    result, if any (`dockerhub_mcp.views`)."""
 
     fn: Callable[..., Any]
     title: str
     annotations: ToolAnnotations
     read_only_fn: Callable[..., Any] | None = None
     token: Literal["any", "oat"] = "any"
+    view: str | None = None
+
+
+def view_uri(view: str) -> str:
+    """The `ui://` resource of an MCP Apps view."""
+    return f"ui://dockerhub-mcp/{view}.html"
 
 
 TOOLS: tuple[ToolSpec, ...] = (
@@ -76,9 +83,9 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(get_repository_access, "Get repository access", READ),
     ToolSpec(grant_team_access, "Grant team access", hints(False, True, True)),
     ToolSpec(hub_request, "Docker Hub API request", hints(False, True, False), read_only_fn=hub_read_request),
-    ToolSpec(plan_tag_cleanup, "Plan tag cleanup", READ),
+    ToolSpec(plan_tag_cleanup, "Plan tag cleanup", READ, view="cleanup-plan"),
     ToolSpec(apply_tag_cleanup, "Apply tag cleanup", hints(False, True, True)),
-    ToolSpec(audit_recent_pushes, "Audit recent pushes", READ),
+    ToolSpec(audit_recent_pushes, "Audit recent pushes", READ, view="audit"),
     ToolSpec(bulk_update_descriptions, "Bulk update descriptions", hints(False, True, True)),
     ToolSpec(list_org_members, "List organization members", READ, token="oat"),
     ToolSpec(list_teams, "List teams", READ, token="oat"),
@@ -109,12 +116,15 @@ def register_tools(
         # One line, no docstring indentation: every byte of a description is paid on every request.
         description = " ".join((fn.__doc__ or "").split())
         signature = inspect.signature(fn, eval_str=True)
+        # The MCP Apps link: hosts with the extension render the view with the result; others ignore `_meta`.
+        meta = {"ui": {"resourceUri": view_uri(spec.view)}} if spec.view is not None else None
         mcp.add_tool(
             lean(fn, signature),
             name=spec.fn.__name__,
             title=spec.title,
             description=description,
             annotations=annotations,
+            meta=meta,
         )
         outputs[spec.fn.__name__] = signature.return_annotation
     return outputs

@@ -191,8 +191,7 @@ async def hub_request(
     query: Annotated[dict[str, str | int] | None, Field()] = None,
     body: Annotated[dict[str, Any] | list[Any] | None, Field()] = None,
 ) -> HubResponse:
-    """Call another operation of Docker Hub's /v2 API that the token may use;
-    prefer the dedicated tools."""
+    """Call any other Docker Hub /v2 operation the token may use; prefer the dedicated tools."""
     state = state_of(ctx)
     with hub_errors():
         answer = await state.client.raw(method, path, query=query, body=body)

@@ -65,7 +65,7 @@ async def grant_team_access(
     group_id: GroupId = None,
     namespace: Namespace = None,
 ) -> TeamAccess:
-    """Set a team's access to a repository (read, write or admin), by team name or group_id."""
+    """Set a team's permission on a repository, by team name or group_id."""
     state = state_of(ctx)
     ns = state.namespace(namespace)
     with hub_errors():

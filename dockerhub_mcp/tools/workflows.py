@@ -75,7 +75,7 @@ async def plan_tag_cleanup(
     allow_protected: AllowProtected = False,
 ) -> PlanSummary:
     """Plan deleting old tags (retention); deletes nothing. Returns a plan_id for apply_tag_cleanup, totals and
-    a sample; every tag is in the plan_uri resource."""
+    a sample; every tag is at plan_uri."""
     state = state_of(ctx)
     with hub_errors():
         rules = CleanupRules(
@@ -140,7 +140,7 @@ async def apply_tag_cleanup(
     confirm: Confirm = False,
 ) -> ApplySummary:
     """Delete exactly the tags of a plan from plan_tag_cleanup, skipping any re-pushed, pulled or protected since.
-    Asks the user first. Every outcome is in the outcomes_uri resource."""
+    Asks the user first. Every outcome is at outcomes_uri."""
     state = state_of(ctx)
     with hub_errors():
         plan = state.plans.get(plan_id, state.settings, state.client.now())
@@ -167,7 +167,7 @@ async def audit_recent_pushes(
     since_hours: Annotated[float, Field(gt=0, le=2160, description="Window in hours.")] = 24,
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description="Pushes listed in full.")] = DEFAULT_LIMIT,
 ) -> AuditSummary:
-    """Audit recent pushes: totals and the newest tags pushed (digest, time, pusher, platforms)."""
+    """Audit recent pushes: totals and the newest tags (digest, time, pusher, platforms)."""
     state = state_of(ctx)
     with hub_errors():
         report = await audit_pushes(

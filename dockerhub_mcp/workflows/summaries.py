@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import Field
 
+from dockerhub_mcp.errors import InvalidInputError
 from dockerhub_mcp.models import Result, Timestamp
 from dockerhub_mcp.workflows.apply import CleanupReport, ItemOutcome, Outcome
 from dockerhub_mcp.workflows.cleanup import CleanupPlan, CleanupRules, KeepReason, RepositoryPlan, ScanFailure
@@ -20,6 +21,7 @@ from dockerhub_mcp.workflows.common import clip, human_bytes, markdown_table
 from dockerhub_mcp.workflows.plans import plan_uri
 
 __all__ = [
+    "PAGE_TAGS",
     "ApplySummary",
     "PlanIndex",
     "PlanSummary",
@@ -38,6 +40,7 @@ SAMPLE_TAGS = 50
 LISTED_FAILURES = 20
 TABLE_ROWS = 10
 LISTED_FAILURES_APPLIED = 50
+PAGE_TAGS = 1_000  # tags to delete (and tags kept) in one page of a repository's resource: about 200 KB
 
 
 def repository_uri(plan_id: str, repository: str) -> str:
@@ -106,6 +109,7 @@ class RepositoryIndexEntry(Result):
     kept: int
     bytes: int
     uri: str
+    pages: int | None = Field(default=None, description="Pages of its resource (`?page=N`), when more than one.")
 
 
 class PlanIndex(_PlanHeader):
@@ -120,6 +124,7 @@ class RepositoryPage(RepositoryPlan):
 
     plan_id: str
     namespace: str
+    next_uri: str | None = Field(default=None, description="The next page, when more tags follow.")
 
 
 class ApplySummary(Result):
@@ -198,6 +203,7 @@ def plan_index(plan: CleanupPlan) -> PlanIndex:
                 kept=len(r.kept),
                 bytes=r.bytes,
                 uri=repository_uri(plan.plan_id, r.repository),
+                pages=pages if (pages := _pages(r)) > 1 else None,
             )
             for r in plan.repositories
         ],
@@ -205,9 +211,30 @@ def plan_index(plan: CleanupPlan) -> PlanIndex:
     )
 
 
-def repository_page(plan: CleanupPlan, repository: RepositoryPlan) -> RepositoryPage:
-    """One repository's part of `plan`, for its resource."""
-    return RepositoryPage(plan_id=plan.plan_id, namespace=plan.namespace, **repository.model_dump())
+def _pages(repository: RepositoryPlan) -> int:
+    return max(1, -(-max(len(repository.delete), len(repository.kept)) // PAGE_TAGS))
+
+
+def repository_page(plan: CleanupPlan, repository: RepositoryPlan, page: int = 1) -> RepositoryPage:
+    """Page `page` of one repository's part of `plan`, for its resource: PAGE_TAGS tags to delete and as many
+    kept (a page past the end has none of either).
+
+    Raises:
+        InvalidInputError: `page` is not a positive number.
+    """
+    if page < 1:
+        raise InvalidInputError(f"Page {page} does not exist: pages count from 1.")
+    window = slice((page - 1) * PAGE_TAGS, page * PAGE_TAGS)
+    more = page < _pages(repository)
+    return RepositoryPage(
+        plan_id=plan.plan_id,
+        namespace=plan.namespace,
+        repository=repository.repository,
+        bytes=repository.bytes,
+        delete=repository.delete[window],
+        kept=repository.kept[window],
+        next_uri=f"{repository_uri(plan.plan_id, repository.repository)}?page={page + 1}" if more else None,
+    )
 
 
 def _clipped(failure: ScanFailure) -> ScanFailure:
