@@ -140,7 +140,7 @@ async def complete(
     names: Names | None = None
     if isinstance(ref, ResourceTemplateReference) and ref.uri in PLAN_TEMPLATES:
         if argument.name == "plan_id":
-            names = Names(tuple(state.plans.ids()), complete=True)
+            names = Names(tuple(state.plans.ids(state.client.now())), complete=True)
         elif argument.name == "repository":
             names = _plan_repositories(state, resolved.get("plan_id"))
     elif isinstance(ref, PromptReference) or ref.uri in HUB_TEMPLATES:

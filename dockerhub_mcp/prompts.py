@@ -17,11 +17,12 @@ from mcp import MCPError
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.prompts.base import Message, Prompt
-from mcp.types import INVALID_PARAMS, InputRequiredResult
+from mcp.types import INVALID_PARAMS, InputRequiredResult, TextContent
 from pydantic import AfterValidator, Field, ValidationError
 
 from dockerhub_mcp.errors import InvalidInputError
 from dockerhub_mcp.operations import check_namespace, check_repository
+from dockerhub_mcp.redaction import redacted
 from dockerhub_mcp.tools import AppState
 
 __all__ = ["PROMPTS", "CheckedPrompt", "PromptSpec", "register_prompts"]
@@ -195,13 +196,25 @@ class CheckedPrompt(Prompt):
     async def render(
         self, arguments: dict[str, Any] | None, context: Context[Any, Any]
     ) -> list[Message] | InputRequiredResult:
-        """The prompt's messages; raises MCPError (invalid params) for a missing or bad argument."""
+        """The prompt's messages; raises MCPError (invalid params) for a missing or bad argument. Both are
+        scrubbed of the connection's secrets, like every tool result: a token pasted into an argument by
+        mistake is not sent back."""
+        secrets = context.request_context.lifespan_context.client.secrets()
         optional = {a.name for a in self.arguments or () if not a.required}
         given = {k: v for k, v in (arguments or {}).items() if not (k in optional and v == "")}
         missing = sorted({a.name for a in self.arguments or () if a.required} - set(given))
         if missing:
             raise MCPError(INVALID_PARAMS, f"Missing required argument: {', '.join(missing)}.")
-        return await super().render(given, context)
+        try:
+            rendered = await super().render(given, context)
+        except MCPError as exc:
+            raise MCPError(exc.error.code, redacted(exc.error.message, secrets)) from exc
+        if isinstance(rendered, InputRequiredResult):
+            return rendered
+        for message in rendered:
+            if isinstance(message.content, TextContent):
+                message.content = message.content.model_copy(update={"text": redacted(message.content.text, secrets)})
+        return rendered
 
 
 def register_prompts(mcp: MCPServer[AppState], *, tools: Collection[str]) -> None:

@@ -183,3 +183,30 @@ def subprocess_on_a_port(
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+class RawSession:
+    """A bare JSON-RPC session over streamable HTTP, so a test can declare exactly the capabilities it wants."""
+
+    def __init__(self, http: httpx2.AsyncClient, url: str) -> None:
+        self.http, self.url, self.headers, self.next_id = http, url, {**MCP_HEADERS}, 1
+
+    async def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Send one request; its JSON-RPC response (from JSON or from the SSE stream)."""
+        self.next_id += 1
+        message = {"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params}
+        answer = await self.http.post(self.url, json=message, headers=self.headers)
+        if "mcp-session-id" in answer.headers:
+            self.headers |= {"mcp-session-id": answer.headers["mcp-session-id"], "mcp-protocol-version": "2025-11-25"}
+        if answer.headers["content-type"].startswith("application/json"):
+            found: dict[str, Any] = answer.json()
+            return found
+        for line in answer.text.splitlines():
+            if line.startswith("data: ") and f'"id":{self.next_id}' in line.replace(" ", ""):
+                data: dict[str, Any] = json.loads(line[len("data: ") :])
+                return data
+        raise AssertionError(answer.text)
+
+    async def notify(self, method: str) -> None:
+        """Send a notification."""
+        await self.http.post(self.url, json={"jsonrpc": "2.0", "method": method}, headers=self.headers)

@@ -240,6 +240,18 @@ async def test_plan_templates_complete_plan_ids_and_the_plans_repositories(clien
     assert [] == unknown.values
 
 
+async def test_an_expired_plan_is_not_offered(client: Client, sandbox: Sandbox) -> None:
+    """Once a plan has expired (24 h by default) its id is no longer offered: reading it would be refused."""
+    plan_id = structured(await client.call_tool("plan_tag_cleanup", {"older_than_days": 30}))["plan_id"]
+    plans = ResourceTemplateReference(uri="dockerhub://plans/{plan_id}")
+    sandbox.clock.advance(24 * 3600 - 1)
+    before = await complete(client, plans, "plan_id", "")
+    sandbox.clock.advance(1)
+    after = await complete(client, plans, "plan_id", "")
+
+    assert ([plan_id], []) == (before.values, after.values)
+
+
 async def test_a_cancelled_caller_does_not_fail_the_others_sharing_its_load() -> None:
     """The caller that started a load may be cancelled (hosts drop stale completions); those waiting on the
     same key still get its value, and it is cached."""

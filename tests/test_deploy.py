@@ -118,3 +118,17 @@ def test_the_image_is_the_one_the_registry_entry_lists() -> None:
     (oci,) = [p["identifier"] for p in server["packages"] if p["registryType"] == "oci"]
 
     assert oci == container["image"]
+
+
+def test_one_pod_serves_the_account_even_during_a_rollout_and_its_service_name_is_allowed() -> None:
+    """One replica, replaced rather than rolled (sessions and plans live in one process), and the Service's
+    cluster-qualified name, in the namespace the manifest names, is an allowed Host."""
+    found = manifests()
+    deployment, service = found["Deployment"], found["Service"]
+    _, container = pod()
+    allowed = next(e["value"] for e in container["env"] if e["name"] == "DOCKERHUB_MCP_ALLOWED_HOSTS").split(",")
+    namespace = deployment["metadata"]["namespace"]
+
+    assert (1, "Recreate") == (deployment["spec"]["replicas"], deployment["spec"]["strategy"]["type"])
+    assert namespace == service["metadata"]["namespace"]
+    assert f"{service['metadata']['name']}.{namespace}.svc.cluster.local" in allowed

@@ -7,17 +7,17 @@ from collections.abc import Iterator
 
 import httpx2
 import pytest
-from pydantic import SecretStr
 
 from dockerhub_mcp import __version__
-from dockerhub_mcp.config import HttpSettings
-from dockerhub_mcp.server import build_server, http_app
-from helpers import INIT, MCP_HEADERS, make_settings, subprocess_on_a_port
+from dockerhub_mcp.sandbox import SANDBOX_TOKEN, SANDBOX_USERNAME, build_sandbox
+from dockerhub_mcp.sandbox.server import serving
+from helpers import INIT, MCP_HEADERS, RawSession, subprocess_on_a_port
 
 pytestmark = pytest.mark.anyio
 
 KEY = "health-key-for-tests-0123456789abcdef"
 HEALTHY = {"status": "ok", "version": __version__}
+CLIENT = {"name": "probe-test", "version": "1"}
 
 
 @pytest.fixture(scope="module")
@@ -67,19 +67,30 @@ async def test_healthz_answers_while_the_session_cap_refuses_new_sessions(one_se
     assert (200, HEALTHY) == (health.status_code, health.json())
 
 
-async def test_healthz_sends_nothing_to_docker_hub() -> None:
-    """The app bound for a container (0.0.0.0, key, allowed host) answers /healthz without one request to Hub."""
-    sent: list[httpx2.Request] = []
+@pytest.mark.subprocess
+async def test_healthz_sends_nothing_to_docker_hub(tmp_path: os.PathLike[str]) -> None:
+    """A server connected to a sandbox Hub on loopback answers /healthz without one request to Hub, while the
+    first tool call of a session does reach it (so the Hub's request log is really watched)."""
+    sandbox = build_sandbox()
+    with serving(sandbox.app) as hub:
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "DOCKERHUB_USERNAME": SANDBOX_USERNAME,
+            "DOCKERHUB_TOKEN": SANDBOX_TOKEN,
+            "DOCKERHUB_API_URL": hub,
+            "DOCKERHUB_MCP_HTTP_KEY": KEY,
+        }
+        with subprocess_on_a_port(["--transport", "http"], env=env, cwd=tmp_path) as (url, _):
+            async with httpx2.AsyncClient(base_url=url, timeout=30) as http:
+                probes = [(await http.get("/healthz")).status_code for _ in range(3)]
+                after_probes = len(sandbox.state.requests)
+                http.headers["Authorization"] = f"Bearer {KEY}"
+                session = RawSession(http, f"{url}/mcp")
+                await session.request(
+                    "initialize", {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": CLIENT}
+                )
+                await session.notify("notifications/initialized")
+                listed = await session.request("tools/call", {"name": "list_repositories", "arguments": {}})
 
-    def hub(request: httpx2.Request) -> httpx2.Response:
-        sent.append(request)
-        return httpx2.Response(500)
-
-    server = build_server(make_settings(), transport=httpx2.MockTransport(hub))
-    settings = HttpSettings(key=SecretStr(KEY), allowed_hosts=("mcp.example.com",))
-    app = http_app(server, host="0.0.0.0", http=settings)
-    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://10.1.2.3:8000") as http:
-        health = await http.get("/healthz")
-
-    assert (200, HEALTHY) == (health.status_code, health.json())
-    assert [] == sent
+    assert ([200, 200, 200], 0) == (probes, after_probes)
+    assert "result" in listed and sandbox.state.requests

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from mcp import Client, MCPError
 from mcp.types import INVALID_PARAMS, GetPromptResult, TextContent
 
-from dockerhub_mcp.sandbox import SANDBOX_OAT
+from dockerhub_mcp.sandbox import SANDBOX_OAT, SANDBOX_TOKEN
 
 pytestmark = pytest.mark.anyio
 
@@ -114,7 +115,8 @@ async def test_each_prompt_names_its_tools_and_arguments(
 
 
 async def test_every_tool_a_prompt_names_is_registered(client: Client) -> None:
-    """Together the prompts name these eight tools, every one of them registered."""
+    """Together the prompts name these eight tools, every one of them registered, and nothing else that could
+    be taken for a tool."""
     tools = {t.name for t in (await client.list_tools()).tools}
     texts = [
         text_of(await client.get_prompt("scheduled_cleanup", {"namespace": "demo", "older_than_days": "1"})),
@@ -123,7 +125,7 @@ async def test_every_tool_a_prompt_names_is_registered(client: Client) -> None:
         text_of(await client.get_prompt("ticket_summary", {"namespace": "demo"})),
         text_of(await client.get_prompt("ticket_summary", {"namespace": "demo", "repository": "web"})),
     ]
-    named = {word.strip(",.()") for text in texts for word in text.split() if "_" in word and word.islower()}
+    named = {name for text in texts for name in re.findall(r"\b[a-z]+(?:_[a-z]+)+\b", text)}
 
     assert {
         "plan_tag_cleanup",
@@ -135,6 +137,10 @@ async def test_every_tool_a_prompt_names_is_registered(client: Client) -> None:
         "get_repository",
         "list_tags",
     } == named & tools
+    # Everything else spelled like a tool is an argument or a result field, so no prompt names a missing tool.
+    assert {"older_than_days", "plan_id", "plan_uri", "since_hours", "dry_run", "page_size", "last_updated"} == (
+        named - tools
+    )
 
 
 async def test_prompts_are_short(client: Client) -> None:
@@ -181,6 +187,21 @@ async def test_bad_arguments_are_refused_with_a_clear_message(
 
     assert -32602 == raised.value.error.code
     assert message in raised.value.error.message
+
+
+async def test_a_token_pasted_into_an_argument_is_not_sent_back(client: Client) -> None:
+    """The connection's token, pasted into an argument by mistake, is scrubbed from the refusal and from the
+    rendered prompt, as from every tool result."""
+    with pytest.raises(MCPError) as refused:
+        await client.get_prompt("oncall_audit", {"namespace": "demo", "hours": SANDBOX_TOKEN})
+    rendered = text_of(
+        await client.get_prompt("rebrand_descriptions", {"namespace": "demo", "find": SANDBOX_TOKEN, "replace": "b"})
+    )
+
+    assert SANDBOX_TOKEN not in refused.value.error.message
+    assert "Invalid hours" in refused.value.error.message
+    assert SANDBOX_TOKEN not in rendered
+    assert "bulk_update_descriptions" in rendered
 
 
 async def test_an_empty_optional_argument_counts_as_left_out(client: Client) -> None:

@@ -51,7 +51,9 @@ def test_versions_agree_and_the_token_is_marked_secret() -> None:
     )
     secret = {"DOCKERHUB_TOKEN", "DOCKERHUB_MCP_PLAN_KEY", "DOCKERHUB_MCP_HTTP_KEY"}
     assert secret == {name for name, v in env.items() if v.get("isSecret")}
-    assert {"DOCKERHUB_USERNAME", "DOCKERHUB_TOKEN"} == {name for name, v in env.items() if v.get("isRequired")}
+    # The token is not marked required: DOCKERHUB_TOKEN_FILE is the other way to give it, and both at once is refused.
+    assert {"DOCKERHUB_USERNAME"} == {name for name, v in env.items() if v.get("isRequired")}
+    assert "DOCKERHUB_TOKEN_FILE" in env["DOCKERHUB_TOKEN"]["description"]
     assert f"mcp-name: {server['name']}" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 

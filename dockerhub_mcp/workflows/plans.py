@@ -83,6 +83,7 @@ class PlanStore:
     def __init__(self, *, max_plans: int = MAX_STORED_PLANS, max_bytes: int = MAX_STORED_BYTES) -> None:
         self._plans: OrderedDict[str, bytes] = OrderedDict()
         self._outcomes: dict[str, bytes] = {}
+        self._expiry: dict[str, datetime] = {}  # by plan id, so listing the current ones reads no plan
         self._max_plans = max_plans
         self._max_bytes = max_bytes
         self._last: CleanupPlan | None = None  # the last plan read back, so paging through one is cheap
@@ -90,12 +91,14 @@ class PlanStore:
     def add(self, plan: CleanupPlan) -> None:
         """Keep `plan` (already sealed) so it can be applied and read by its id."""
         self._plans[plan.plan_id] = canonical(plan.body())
+        self._expiry[plan.plan_id] = plan.expires_at
         self._last = plan
         while len(self._plans) > self._max_plans or (
             len(self._plans) > 1 and sum(map(len, self._plans.values())) > self._max_bytes
         ):
             dropped, _ = self._plans.popitem(last=False)
             self._outcomes.pop(dropped, None)
+            self._expiry.pop(dropped, None)
 
     def get(self, plan_id: str, settings: Settings, now: datetime) -> CleanupPlan:
         """The plan `plan_id`, checked: issued here, sealed, for this connection, not expired.
@@ -113,9 +116,9 @@ class PlanStore:
         check_current(plan, settings, now)
         return plan
 
-    def ids(self) -> list[str]:
-        """The ids of the plans kept, oldest first (expired ones included until dropped)."""
-        return list(self._plans)
+    def ids(self, now: datetime) -> list[str]:
+        """The ids of the plans kept that have not expired at `now`, oldest first."""
+        return [plan_id for plan_id in self._plans if now < self._expiry[plan_id]]
 
     def keep_outcomes(self, plan_id: str, outcomes: str) -> None:
         """Keep the JSON of the last apply's outcomes of `plan_id` (while the plan itself is kept)."""
