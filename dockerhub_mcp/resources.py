@@ -97,7 +97,7 @@ def register_resources(mcp: MCPServer[AppState]) -> None:
         state = ctx.request_context.lifespan_context
         with _resource_errors(f"dockerhub://plans/{plan_id}"):
             plan = state.plans.get(plan_id, state.settings, state.client.now())
-        return _out(state, plan_index(plan))
+        return _out(state, plan_index(plan, applicable=not state.settings.read_only))
 
     @mcp.resource(
         "dockerhub://plans/{plan_id}/repositories/{repository}{?page}",

@@ -89,3 +89,17 @@ async def test_a_repository_of_a_big_plan_is_read_a_thousand_tags_a_page() -> No
     assert (1000, 50, f"{entry['uri']}?page=2") == (len(first["delete"]), len(first["kept"]), first["next_uri"])
     assert (150, 0, None) == (len(second["delete"]), len(second["kept"]), second.get("next_uri"))
     assert {t["tag"] for t in first["delete"]}.isdisjoint(t["tag"] for t in second["delete"])
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+async def test_a_plan_index_says_whether_this_connection_can_apply_it(read_only: bool) -> None:
+    """`applicable` is false on a read-only server, which has no apply_tag_cleanup (the MCP Apps view reads it
+    to disable Apply); the tool's result does not carry it."""
+    sandbox = build_sandbox(seed=0)
+    async with open_client(sandbox, read_only=read_only) as client:
+        tools = {t.name for t in (await client.list_tools()).tools}
+        plan = structured(await client.call_tool("plan_tag_cleanup", {"older_than_days": 90}))
+        index = await read_json(client, plan["plan_uri"])
+
+    assert (not read_only, not read_only) == (index["applicable"], "apply_tag_cleanup" in tools)
+    assert "applicable" not in plan

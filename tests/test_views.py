@@ -24,11 +24,14 @@ from mcp.client import advertise
 from mcp.server.apps import APP_MIME_TYPE, EXTENSION_ID
 from playwright.async_api import Browser, FloatRect, FrameLocator, Page, async_playwright, expect
 
+from dockerhub_mcp import __version__
 from dockerhub_mcp.sandbox import SANDBOX_OAT, Clock, Sandbox, build_sandbox
 from dockerhub_mcp.server import build_server
 from helpers import TEST_NOW, clock_sleep, fixed_clock, make_settings, structured
 
 pytestmark = pytest.mark.anyio
+# Rendering 1,000-2,000 rows under `pytest -n auto` with coverage on two CPUs can take longer than the default 5 s.
+expect.set_options(timeout=30_000)
 
 CHROMIUM = Path("/usr/bin/chromium")
 HAVE_CHROMIUM = CHROMIUM.exists()
@@ -320,6 +323,102 @@ async def test_a_host_that_proxies_neither_tools_nor_resources_gets_a_message_no
 
 @pytest.mark.slow
 @pytest.mark.subprocess
+async def test_on_a_read_only_server_the_plan_can_be_reviewed_but_not_applied(mount: Mount) -> None:
+    """A read-only server has no apply_tag_cleanup: the plan index says so, and the view disables Apply and says
+    why instead of letting a click end in "unknown tool". The view announces the package's version."""
+    sandbox = build_sandbox(seed=0, clock=fixed_clock())
+    async with connect(sandbox, read_only=True) as client:
+        host = await mount(client, "plan_tag_cleanup", {"older_than_days": 90})
+        view = host.view
+        await expect(view.locator("#rows tr")).to_have_count(111)
+        await expect(view.locator("#apply-note")).to_have_text(
+            "This server is read-only: the plan can be reviewed, not applied here."
+        )
+        await expect(view.get_by_role("button", name="Apply this plan")).to_be_disabled()
+        await expect(view.get_by_label("Filter by repository or tag")).to_have_accessible_description(
+            "Sorting and the filter apply to the page shown."
+        )
+        app = await host.page.evaluate("window.bridge.getAppVersion()")
+
+    assert {"name": "dockerhub-mcp cleanup plan", "version": __version__} == app
+    assert [] == await host.log("tools/call")
+    assert [] == host.errors
+
+
+@pytest.mark.slow
+@pytest.mark.subprocess
+async def test_a_repository_with_only_kept_tags_is_listed_and_an_unreadable_page_shows_no_stale_rows(
+    mount: Mount,
+) -> None:
+    """Three repositories of 100 old tags (two table pages) and `fresh`, whose every tag is kept: the kept
+    totals of the whole plan show, `fresh` is listed with its kept tags, and focus goes to the status when the
+    confirmation closes. Once the plan has expired, page 2 cannot be read: its table is empty and the status
+    says why, rather than showing page 1's rows under "Page 2 of 2"."""
+    sandbox = aged_sandbox(3, 150)
+    sandbox.state.add_repository("demo", "fresh", registered_at=TEST_NOW - 2 * DAY)
+    for name in ("v1", "v2"):
+        sandbox.state.add_tag("demo", "fresh", name, pushed_at=TEST_NOW - DAY, size=1_000)
+    async with connect(sandbox) as client:
+        host = await mount(client, "plan_tag_cleanup", {"older_than_days": 50, "keep": []})
+        view = host.view
+        await expect(view.locator("#page-label")).to_have_text("Page 1 of 2")
+        await expect(view.locator("#rows tr")).to_have_count(200)
+        await expect(view.locator("#kept [data-reason=too_recent] summary")).to_contain_text(
+            "Pushed too recently: 152 in the plan, 100 in the repositories on this page"
+        )
+        fresh = view.locator("#kept-only details[data-repository=fresh]")
+        await expect(fresh.locator("summary")).to_have_text("fresh: 2 tags kept")
+        await fresh.locator("summary").click()
+        await expect(fresh.locator("li")).to_have_text(["v1 (Pushed too recently)", "v2 (Pushed too recently)"])
+
+        await view.get_by_role("button", name="Apply this plan").click()
+        await view.get_by_role("button", name="Cancel").click()
+        await expect(view.locator("#status")).to_be_focused()
+        await expect(view.get_by_role("button", name="Apply this plan")).to_be_enabled()
+
+        sandbox.clock.advance(30 * DAY)
+        await view.get_by_role("button", name="Next page").click()
+        await expect(view.locator("#page-label")).to_have_text("Page 2 of 2")
+        await expect(view.locator("#status")).to_contain_text("Could not read page 2 of the plan's tags")
+        await expect(view.locator("#rows tr")).to_have_count(0)
+        await view.get_by_role("button", name="Previous page").click()  # read before: no need to read again
+        await expect(view.locator("#rows tr")).to_have_count(200)
+        await expect(view.locator("#status")).to_have_text("")
+
+        await view.get_by_role("button", name="Apply this plan").click()
+        await view.get_by_role("button", name="Delete 300 tags").click()
+        await expect(view.locator("#status")).to_contain_text("Not applied")
+        await expect(view.locator("#status")).to_be_focused()
+        calls = await host.log("tools/call")
+
+    assert ["apply_tag_cleanup"] == [c["name"] for c in calls]
+    assert 150 == len(sandbox.state.tags("demo", "repo-000"))
+    assert [] == host.errors
+
+
+@pytest.mark.slow
+@pytest.mark.subprocess
+async def test_a_plan_that_deletes_nothing_says_so_and_lists_what_it_keeps(mount: Mount) -> None:
+    """Every tag too recent: no table page ("No tags to delete", not "Page 1 of 0"), Apply disabled, and each
+    repository listed among those whose every tag is kept."""
+    sandbox = aged_sandbox(2, 10)
+    async with connect(sandbox) as client:
+        host = await mount(client, "plan_tag_cleanup", {"older_than_days": 50, "keep": []})
+        view = host.view
+        await expect(view.locator("#page-label")).to_have_text("No tags to delete")
+        await expect(view.locator("#table-note")).to_have_text("The plan deletes no tag.")
+        await expect(view.locator("#kept-only details summary")).to_have_text(
+            ["repo-000: 10 tags kept", "repo-001: 10 tags kept"]
+        )
+        await expect(view.locator("#kept [data-reason=too_recent]")).to_have_text("Pushed too recently: 20 in the plan")
+        await expect(view.get_by_role("button", name="Apply this plan")).to_be_disabled()
+        await expect(view.get_by_role("button", name="Next page")).to_be_disabled()
+
+    assert [] == host.errors
+
+
+@pytest.mark.slow
+@pytest.mark.subprocess
 async def test_the_audit_view_shows_a_timeline_of_pushes_per_repository(mount: Mount) -> None:
     """With a PAT: one section per repository, each push with its time, tag, digest, platforms and pusher."""
     sandbox = build_sandbox(seed=0, clock=fixed_clock())
@@ -379,6 +478,7 @@ async def test_hosts_without_the_extension_see_the_same_tools_and_results() -> N
     """tools/list is the same whether or not the host declares MCP Apps; only the two linked tools carry `_meta`,
     and it is the link alone. A tool's result does not depend on the extension either."""
     sandbox = build_sandbox(seed=0, clock=fixed_clock())
+    sandbox.clock.freeze()  # both audits at the same instant, however long the first one takes
     plain_server = build_server(
         make_settings(), transport=httpx2.ASGITransport(app=sandbox.app), clock=sandbox.clock.now
     )

@@ -1,11 +1,18 @@
+import { readFileSync } from "node:fs";
 import { defineConfig } from "vite";
 import { viteSingleFile } from "vite-plugin-singlefile";
+
+// The views announce the Python package's version to the host, read from its one source, so it cannot drift.
+const init = readFileSync(new URL("../dockerhub_mcp/__init__.py", import.meta.url), "utf-8");
+const version = /^__version__\s*=\s*["']([^"']+)["']/m.exec(init)?.[1];
+if (!version) throw new Error("vite.config.ts: no __version__ in dockerhub_mcp/__init__.py");
 
 // One view per build: VIEW=audit vite build. Each becomes one HTML file with its script and CSS inline.
 const view = process.env.VIEW ?? "cleanup-plan";
 export default defineConfig({
   root: `views/${view}`,
   plugins: [viteSingleFile()],
+  define: { __APP_VERSION__: JSON.stringify(version) },
   build: {
     outDir: `../../dist/${view}`,
     emptyOutDir: true,

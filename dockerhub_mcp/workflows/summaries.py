@@ -117,6 +117,9 @@ class PlanIndex(_PlanHeader):
 
     repositories: list[RepositoryIndexEntry]
     failures: list[ScanFailure]
+    applicable: bool = Field(
+        description="Whether apply_tag_cleanup can apply it on this connection: false when the server is read-only."
+    )
 
 
 class RepositoryPage(RepositoryPlan):
@@ -192,8 +195,10 @@ def plan_summary(plan: CleanupPlan) -> PlanSummary:
     )
 
 
-def plan_index(plan: CleanupPlan) -> PlanIndex:
-    """The plan's summary with every repository it covers, for the `dockerhub://plans/{plan_id}` resource."""
+def plan_index(plan: CleanupPlan, *, applicable: bool) -> PlanIndex:
+    """The plan's summary with every repository it covers, for the `dockerhub://plans/{plan_id}` resource;
+    `applicable` says whether this connection can apply it (false on a read-only server, which has no
+    apply_tag_cleanup)."""
     return PlanIndex(
         **_header(plan),
         repositories=[
@@ -208,6 +213,7 @@ def plan_index(plan: CleanupPlan) -> PlanIndex:
             for r in plan.repositories
         ],
         failures=plan.failures,
+        applicable=applicable,
     )
 
 

@@ -14,6 +14,7 @@ type Summary = {
   failures: { repository: string; reason: string }[];
 };
 type Entry = { repository: string; delete: number; kept: number; bytes: number; uri: string; pages?: number };
+type Index = { repositories: Entry[]; applicable?: boolean };
 type Planned = { tag: string; digest: string; pushed?: string; pulled?: string; size?: number };
 type Part = { repository: string; delete: Planned[]; kept: { tag: string; reason: string }[] };
 type Row = Planned & { repository: string };
@@ -49,6 +50,7 @@ let summary: Summary | undefined;
 let pages: string[][] = []; // each table page: the resource URIs it is read from
 let page = 0;
 let loading = 0; // the newest page request; an older one that answers late is dropped
+let pageFailed = false; // the status shows a page's read error, to clear once a page reads
 const parts = new Map<string, Part>();
 
 const columns: Column<Row>[] = [
@@ -67,6 +69,14 @@ const status = (text: string, danger = false) => {
   byId("status").textContent = text;
   byId("status").classList.toggle("danger", danger);
 };
+
+/** Enable or disable Apply, saying why under it. */
+function applyState(enabled: boolean, note: string): void {
+  byId<HTMLButtonElement>("apply").disabled = !enabled;
+  byId("apply-note").textContent = note;
+}
+const APPLY_NOTE = "Deletes exactly the tags in this plan, after you confirm.";
+const READ_ONLY_NOTE = "This server is read-only: the plan can be reviewed, not applied here.";
 
 function rulesText(s: Summary): string {
   const r = s.rules;
@@ -111,6 +121,7 @@ function renderHeader(s: Summary): void {
   if (s.failures.length) items.push([count(s.failures.length), "repositories not read"]);
   byId("totals").replaceChildren(...items.map(([v, k]) => h("div", {}, h("dt", {}, k), h("dd", {}, v))));
   renderChart(s);
+  renderKept(undefined);
   byId("plan").hidden = false;
 }
 
@@ -153,16 +164,23 @@ async function showPage(index: number): Promise<void> {
   page = index;
   byId<HTMLButtonElement>("prev").disabled = index <= 0;
   byId<HTMLButtonElement>("next").disabled = index >= pages.length - 1;
-  byId("page-label").textContent = `Page ${index + 1} of ${pages.length}`;
+  byId("page-label").textContent = pages.length ? `Page ${index + 1} of ${pages.length}` : "No tags to delete";
   const uris = pages[index] ?? [];
   try {
     const loaded = await Promise.all(uris.map(async (uri) => parts.get(uri) ?? read<Part>(uri)));
     if (ticket !== loading) return;
     uris.forEach((uri, i) => parts.set(uri, loaded[i]));
     tags.set(loaded.flatMap((p) => p.delete.map((t) => ({ ...t, repository: p.repository }))));
-    renderKept(loaded);
+    renderKept(pages.length ? loaded : undefined);
+    if (pageFailed) status("");
+    pageFailed = false;
   } catch (error) {
-    if (ticket === loading) status(`Could not read the plan's tags: ${(error as Error).message}`, true);
+    if (ticket !== loading) return;
+    // Not the previous page's rows under this page's label: an empty table, and the error in the status.
+    tags.set([]);
+    renderKept([]);
+    pageFailed = true;
+    status(`Could not read page ${index + 1} of the plan's tags: ${(error as Error).message}`, true);
   }
 }
 
@@ -174,19 +192,62 @@ async function showRepository(repository: string): Promise<void> {
   byId("filter").focus();
 }
 
-function renderKept(loaded: Part[]): void {
+/** The whole plan's kept tags by reason (the tool result's totals, always shown), each with the kept tags of
+ * the repositories on the table page (`loaded`; undefined while none is read, or when none can be). */
+function renderKept(loaded: Part[] | undefined): void {
   const s = summary!;
   const byReason = new Map<string, string[]>();
-  for (const p of loaded) for (const k of p.kept) byReason.set(k.reason, [...(byReason.get(k.reason) ?? []), `${p.repository}:${k.tag}`]);
+  for (const p of loaded ?? []) {
+    for (const k of p.kept) byReason.set(k.reason, [...(byReason.get(k.reason) ?? []), `${p.repository}:${k.tag}`]);
+  }
   byId("kept").replaceChildren(
     ...Object.entries(s.kept).map(([reason, n]) => {
       const here = byReason.get(reason) ?? [];
-      const heading = `${REASONS[reason] ?? reason}: ${count(n)} in the plan, ${count(here.length)} in the repositories on this page`;
-      return h("details", { "data-reason": reason }, h("summary", {}, heading),
+      const label = `${REASONS[reason] ?? reason}: ${count(n)} in the plan`;
+      if (!loaded) return h("p", { "data-reason": reason }, label);
+      return h("details", { "data-reason": reason },
+        h("summary", {}, `${label}, ${count(here.length)} in the repositories on this page`),
         h("ul", {}, ...here.map((name) => h("li", { class: "mono" }, name))));
     }),
   );
   if (!Object.keys(s.kept).length) byId("kept").textContent = "The rules keep no tag.";
+}
+
+/** Repositories with tags kept and none to delete: on no table page, so listed here, their tags read when opened. */
+function renderKeptOnly(entries: Entry[]): void {
+  const only = entries.filter((e) => e.delete === 0 && e.kept > 0).sort((a, b) => a.repository.localeCompare(b.repository));
+  const box = byId("kept-only");
+  box.hidden = !only.length;
+  if (!only.length) return;
+  box.replaceChildren(
+    h("p", {}, `${count(only.length)} ${only.length === 1 ? "repository has" : "repositories have"} no tag to delete, every tag kept:`),
+    ...only.map((e) => {
+      const list = h("ul", {});
+      const item = h("details", { "data-repository": e.repository },
+        h("summary", { class: "mono" }, `${e.repository}: ${count(e.kept)} tags kept`), list);
+      let asked = false;
+      item.addEventListener("toggle", () => {
+        if (!item.open || asked) return;
+        asked = true;
+        void keptOf(e).then(
+          (kept) => list.replaceChildren(...kept.map((k) =>
+            h("li", {}, h("span", { class: "mono" }, k.tag), ` (${REASONS[k.reason] ?? k.reason})`))),
+          (error: Error) => {
+            asked = false;
+            list.replaceChildren(h("li", { class: "danger" }, `Could not read ${e.repository}: ${error.message}`));
+          },
+        );
+      });
+      return item;
+    }),
+  );
+}
+
+async function keptOf(e: Entry): Promise<Part["kept"]> {
+  const uris = Array.from({ length: e.pages ?? 1 }, (_, k) => (k === 0 ? e.uri : `${e.uri}?page=${k + 1}`));
+  const got = await Promise.all(uris.map(async (uri) => parts.get(uri) ?? read<Part>(uri)));
+  uris.forEach((uri, i) => parts.set(uri, got[i]));
+  return got.flatMap((p) => p.kept);
 }
 
 function askToApply(): void {
@@ -200,16 +261,21 @@ function askToApply(): void {
   byId("confirm-no").focus();
 }
 
-function cancelApply(): void {
+/** Hide the confirmation, its button having focus: focus goes to the status (tabindex=-1), not to <body>. */
+function closeConfirm(): void {
   byId("confirm").hidden = true;
+  byId("status").focus();
+}
+
+function cancelApply(): void {
   byId<HTMLButtonElement>("apply").disabled = false;
-  byId("apply").focus();
+  closeConfirm();
 }
 
 async function apply(): Promise<void> {
   const s = summary!;
-  byId("confirm").hidden = true;
   status("Applying the plan…");
+  closeConfirm();
   let result: CallToolResult;
   try {
     // confirm: the person just confirmed in this view. A host that can ask the user (elicitation) is still
@@ -270,28 +336,36 @@ function onResult(result: CallToolResult): void {
   status("");
   renderHeader(s);
   const caps = app.getHostCapabilities();
+  const tools = Boolean(caps?.serverTools) && s.totals.tags > 0;
   if (!caps?.serverTools) {
-    byId<HTMLButtonElement>("apply").disabled = true;
-    byId("apply-note").textContent = `This host does not let views call tools: ask the assistant to apply plan ${s.plan_id.slice(0, 12)}.`;
+    applyState(false, `This host does not let views call tools: ask the assistant to apply plan ${s.plan_id.slice(0, 12)}.`);
+  } else if (s.totals.tags === 0) {
+    applyState(false, "The plan deletes no tag, so there is nothing to apply.");
+  } else if (caps.serverResources) {
+    // The index says whether this server can apply the plan (a read-only one has no apply_tag_cleanup).
+    applyState(false, "Checking whether this server can apply the plan…");
   } else {
-    byId("apply-note").textContent = "Deletes exactly the tags in this plan, after you confirm.";
+    applyState(true, APPLY_NOTE);
   }
   if (!caps?.serverResources) {
     byId("table-note").textContent = `This host does not let views read server resources, so the tags cannot be listed here: they are in ${s.plan_uri}.`;
     byId("table-note").classList.add("notice");
     return;
   }
-  if (s.totals.tags === 0) {
-    byId("table-note").textContent = "The plan deletes no tag.";
-    byId<HTMLButtonElement>("apply").disabled = true;
-  }
-  void read<{ repositories: Entry[] }>(s.plan_uri).then(
+  void read<Index>(s.plan_uri).then(
     (index) => {
+      if (tools) applyState(index.applicable !== false, index.applicable === false ? READ_ONLY_NOTE : APPLY_NOTE);
       pages = paginate(index.repositories);
-      byId("table-note").textContent = `${count(s.totals.tags)} tags, largest repositories first; sorting and the filter apply to the page shown.`;
+      byId("table-note").textContent = s.totals.tags === 0
+        ? "The plan deletes no tag."
+        : `${count(s.totals.tags)} tags, largest repositories first.`;
+      renderKeptOnly(index.repositories);
       return showPage(0);
     },
-    (error: Error) => status(`Could not read the plan: ${error.message}`, true),
+    (error: Error) => {
+      if (tools) applyState(true, APPLY_NOTE); // apply_tag_cleanup gives its own reason if it cannot
+      status(`Could not read the plan: ${error.message}`, true);
+    },
   );
 }
 

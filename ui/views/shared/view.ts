@@ -25,7 +25,7 @@ function applyContext(ctx: Partial<McpUiHostContext> | undefined): void {
 
 /** The view's side of the protocol, its handlers set before the handshake (the tool result may follow at once). */
 export function view(name: string, handlers: Handlers): App {
-  const app = new App({ name, version: "0.1.0" }, {}, { autoResize: true });
+  const app = new App({ name, version: __APP_VERSION__ }, {}, { autoResize: true });
   app.ontoolinput = (params) => handlers.onInput?.(params.arguments ?? {});
   app.ontoolresult = (result) => handlers.onResult(result);
   app.ontoolcancelled = (params) => handlers.onCancelled?.(params.reason);
