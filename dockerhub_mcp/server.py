@@ -16,6 +16,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import INVALID_PARAMS, GetPromptResult, InputRequiredResult, Tool
+from mcp.types import Prompt as MCPPrompt
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -24,7 +25,6 @@ from dockerhub_mcp.client import DockerHubClient
 from dockerhub_mcp.completions import register_completions
 from dockerhub_mcp.config import HttpSettings, Settings, is_loopback
 from dockerhub_mcp.pacing import Sleep
-from dockerhub_mcp.prompts import register_prompts
 from dockerhub_mcp.resources import register_resources
 from dockerhub_mcp.tools import AppState, register_tools
 from dockerhub_mcp.tools.schema import lean_input, lean_output
@@ -46,7 +46,22 @@ class HubServer(MCPServer[AppState]):
     """The SDK's server, listing its tools with lean schemas (`dockerhub_mcp.tools.schema`)."""
 
     _listed: list[Tool] | None = None
+    _prompts_registered = False
     outputs: Mapping[str, type[BaseModel]]  # each tool's result model
+
+    def _register_prompts(self) -> None:
+        """Register the prompts on first use: building them costs start-up time that a session listing only
+        tools never needs (the prompts depend on the tools, which never change after build)."""
+        if not self._prompts_registered:
+            self._prompts_registered = True
+            from dockerhub_mcp.prompts import register_prompts  # noqa: PLC0415 - on first use, as said above
+
+            register_prompts(self, tools=self.outputs)
+
+    async def list_prompts(self) -> list[MCPPrompt]:
+        """The prompts for the jobs the server exists for (`dockerhub_mcp.prompts`)."""
+        self._register_prompts()
+        return await super().list_prompts()
 
     async def list_tools(self) -> list[Tool]:
         """The registered tools, their schemas made lean once (the tool set never changes after build)."""
@@ -67,6 +82,7 @@ class HubServer(MCPServer[AppState]):
     ) -> GetPromptResult | InputRequiredResult:
         """The prompt `name`; one this server does not offer (as the rebrand in read-only mode) is the caller's
         mistake, answered as invalid params rather than as the SDK's internal error with a logged traceback."""
+        self._register_prompts()
         if self._prompt_manager.get_prompt(name) is None:
             raise MCPError(INVALID_PARAMS, f"Unknown prompt: {name!r}; prompts/list names the ones offered.")
         return await super().get_prompt(name, arguments, context)
@@ -103,7 +119,6 @@ def build_server(
     )
     mcp.outputs = register_tools(mcp, read_only=settings.read_only, token_kind=settings.token_kind)
     register_resources(mcp)
-    register_prompts(mcp, tools=mcp.outputs)
     register_completions(mcp)
     return mcp
 

@@ -105,8 +105,9 @@ def test_a_bad_concurrency_exits_2_naming_the_setting(capsys: pytest.CaptureFixt
 
 @pytest.mark.subprocess
 def test_nothing_the_first_requests_do_not_need_is_loaded_before_them() -> None:
-    """Answering initialize and tools/list loads no retry library, JWT decoder, progress bar, sandbox or HTTP
-    transport (so builds no connection pool or TLS context): they come with the first request that needs them.
+    """Answering initialize and tools/list loads no retry library, JWT decoder, progress bar, sandbox, HTTP
+    transport (so builds no connection pool or TLS context) or prompts: they come with the first request that
+    needs them.
     (uvicorn and rich's logging handler are the SDK's own: a bare MCPServer loads them too.)"""
     probe = """
 import anyio, sys
@@ -114,7 +115,7 @@ from dockerhub_mcp.config import Settings
 from dockerhub_mcp.server import build_server
 settings = Settings.from_env({"DOCKERHUB_USERNAME": "demo", "DOCKERHUB_TOKEN": "dckr_pat_probe"})
 anyio.run(build_server(settings).list_tools)
-late = ("stamina", "jwt", "rich.progress", "dockerhub_mcp.sandbox", "httpcore2")
+late = ("stamina", "jwt", "rich.progress", "dockerhub_mcp.sandbox", "httpcore2", "dockerhub_mcp.prompts")
 print(",".join(sorted(name for name in late if name in sys.modules)))
 """
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
