@@ -133,7 +133,8 @@ def attempt(hub: Sandbox, call: Callable[[DockerHubClient], Awaitable[Any]], **o
     wire = Wire(httpx2.ASGITransport(app=hub.app))
 
     async def main() -> Any:
-        async with DockerHubClient(make_settings(**overrides), transport=wire) as client:
+        # The Hub's clock, so plans judge ages on the Hub's date (tests may move it: DOCKERHUB_MCP_TEST_NOW).
+        async with DockerHubClient(make_settings(**overrides), transport=wire, clock=hub.clock.now) as client:
             try:
                 return await call(client)
             except DockerHubError as exc:
