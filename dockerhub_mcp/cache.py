@@ -10,7 +10,7 @@ from typing import Generic, TypeVar
 
 import anyio
 
-__all__ = ["FlightCache", "Known", "Names"]
+__all__ = ["Bursts", "FlightCache", "Known", "Names"]
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -29,6 +29,29 @@ class Known(Generic[V]):
     """What is known about a key: its value, or None when loading it failed a moment ago."""
 
     value: V | None
+
+
+class Bursts(Generic[K]):
+    """Which keys are asked for in quick succession: a burst is a run of asks each less than `gap` seconds after
+    the one before (keystrokes as someone types), however long the run lasts.
+
+    Args:
+        gap: the longest pause, in seconds of the caller's clock, that still continues a burst.
+        max_keys: keys remembered at most; the least recently asked go first.
+    """
+
+    def __init__(self, *, gap: float = 1.0, max_keys: int = 256) -> None:
+        self._gap = gap
+        self._max_keys = max_keys
+        self._asked: OrderedDict[K, float] = OrderedDict()
+
+    def continues(self, key: K, now: float) -> bool:
+        """Record an ask for `key` at `now`; whether it continues a burst (the last ask was under `gap` ago)."""
+        last = self._asked.pop(key, None)
+        self._asked[key] = now
+        while len(self._asked) > self._max_keys:
+            self._asked.popitem(last=False)
+        return last is not None and 0 <= now - last < self._gap
 
 
 @dataclass(slots=True)

@@ -5,8 +5,10 @@ Namespaces are the connected account's own and its organizations (`GET /v2/user/
 token has only its organization). Repository names come from one page of up to 100 names of Hub's repository
 list, sent with Hub's `name` filter (a partial match, so a superset of the names starting with the prefix) and
 filtered by prefix here. Every listing is kept for a minute of the client's clock in `AppState.names`; loads of
-one key share a single request; and a listing that was not cut short answers every longer prefix, so a burst of
-keystrokes ('w', 'we', 'web') costs one request. Hub's errors give an empty completion, remembered a few seconds.
+one key share a single request; a listing that was not cut short answers every longer prefix; and within a burst
+of keystrokes (each less than a second after the last) a listing that was cut short answers them too, marked as
+having more. So a burst ('w', 'we', 'web') costs one request, and the first keystroke after a pause asks Hub for
+its own prefix. Hub's errors give an empty completion, remembered a few seconds.
 """
 
 from __future__ import annotations
@@ -94,14 +96,19 @@ async def _repositories(state: AppState, namespace: str, prefix: str) -> Names |
         return ("repositories", namespace, start)
 
     clock = state.client.clock
-    for end in range(len(prefix)):  # a complete listing of a shorter prefix holds every name of this one
-        shorter = await state.names.known(key(prefix[:end]), clock)
-        if shorter is None:
+    in_burst = state.bursts.continues(namespace, clock())
+    cut_short: Names | None = None
+    for end in range(len(prefix), -1, -1):  # this prefix's own listing, then ever shorter prefixes' listings
+        known = await state.names.known(key(prefix[:end]), clock)
+        if known is None:
             continue
-        if shorter.value is None:
+        if known.value is None:
             return None  # Hub failed for this namespace a moment ago: do not ask again on every keystroke
-        if shorter.value.complete:
-            return shorter.value
+        if known.value.complete or end == len(prefix):  # a complete listing holds every name of this prefix
+            return known.value
+        cut_short = cut_short or known.value  # the longest prefix's, the closest to this one
+    if in_burst and cut_short is not None:  # cut short, it still answers the burst it was loaded in
+        return cut_short
 
     async def load() -> Names | None:
         try:

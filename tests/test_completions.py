@@ -119,18 +119,25 @@ async def test_a_burst_of_keystrokes_in_sequence_sends_one_request(client: Clien
     assert {"page": "1", "page_size": "100", "name": "w", "ordering": "name"} == request.query
 
 
-async def test_a_listing_cut_short_is_not_reused_and_says_there_is_more(client: Client, sandbox: Sandbox) -> None:
-    """With more matches than one page, the completion has at most 100 values and `hasMore` without a total, and
-    the next keystroke asks Hub again; a complete listing then answers the keystrokes after it."""
+async def test_a_listing_cut_short_answers_its_burst_and_a_pause_asks_again(client: Client, sandbox: Sandbox) -> None:
+    """With more matches than one page, the completion has at most 100 values and `hasMore` without a total; the
+    keystrokes of the same burst are answered from it (still `hasMore`), so the burst costs one request; after a
+    pause the next keystroke asks Hub for its own prefix, whose complete listing then answers the ones after it."""
     for i in range(120):
         sandbox.state.add_repository("demo", f"wx-{i:03d}")
 
     cut = await complete(client, TICKET, "repository", "w")
-    narrowed = await complete(client, TICKET, "repository", "we")
+    sandbox.clock.advance(0.5)
+    in_burst = await complete(client, TICKET, "repository", "we")
+    during = listings(sandbox)
+    sandbox.clock.advance(1.5)
+    after_pause = await complete(client, TICKET, "repository", "web")
     narrower = await complete(client, TICKET, "repository", "web")
 
     assert (100, None, True) == (len(cut.values), cut.total, cut.has_more)
-    assert Completion(values=["web"], total=1, has_more=False) == narrowed == narrower
+    assert Completion(values=["web"], total=None, has_more=True) == in_burst
+    assert 1 == during
+    assert Completion(values=["web"], total=1, has_more=False) == after_pause == narrower
     assert 2 == listings(sandbox)
 
 

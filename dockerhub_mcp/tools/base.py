@@ -12,7 +12,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
-from dockerhub_mcp.cache import FlightCache, Names
+from dockerhub_mcp.cache import Bursts, FlightCache, Names
 from dockerhub_mcp.client import DockerHubClient
 from dockerhub_mcp.config import Settings
 from dockerhub_mcp.errors import DockerHubError
@@ -47,6 +47,7 @@ class AppState:
     client: DockerHubClient
     plans: PlanStore = field(default_factory=PlanStore)
     names: FlightCache[tuple[str, ...], Names] = field(default_factory=FlightCache)  # for completion
+    bursts: Bursts[str] = field(default_factory=Bursts)  # keystrokes in quick succession, by namespace
 
     def namespace(self, namespace: str | None) -> str:
         """The given namespace, or the configured username when omitted."""
