@@ -16,7 +16,7 @@ from dockerhub_mcp.models import (
     NamespaceProfile,
     NamespaceSummary,
 )
-from dockerhub_mcp.tools.base import AppState, Namespace, Page, PageSize, hub_errors, state_of
+from dockerhub_mcp.tools.base import AppState, Namespace, Page, PageSize, hub_errors, next_page, state_of
 
 __all__ = ["get_namespace", "list_namespaces", "search_images"]
 
@@ -34,7 +34,7 @@ async def list_namespaces(ctx: Context[AppState], page: Page = 1, page_size: Pag
     return NamespacePage(
         count=orgs.count + 1,
         page=page,
-        next_page=page + 1 if orgs.next else None,
+        next_page=next_page(orgs.next, page),
         namespaces=own + [NamespaceSummary.from_wire(o) for o in orgs.results],
     )
 

@@ -34,6 +34,7 @@ __all__ = [
     "can_ask",
     "hints",
     "hub_errors",
+    "next_page",
     "state_of",
     "why_not",
 ]
@@ -61,6 +62,11 @@ def hub_errors() -> Iterator[None]:
         yield
     except DockerHubError as exc:
         raise ToolError(str(exc)) from exc
+
+
+def next_page(next_url: str | None, page: int) -> int | None:
+    """The page after `page` when Hub's answer links a next one."""
+    return page + 1 if next_url else None
 
 
 def state_of(ctx: Context[AppState]) -> AppState:

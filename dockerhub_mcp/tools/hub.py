@@ -32,6 +32,7 @@ from dockerhub_mcp.tools.base import (
     Repository,
     Tag,
     hub_errors,
+    next_page,
     state_of,
 )
 
@@ -50,10 +51,6 @@ __all__ = [
 ]
 
 MAX_RAW_BODY = 20 * 1024
-
-
-def _next_page(next_url: str | None, page: int) -> int | None:
-    return page + 1 if next_url else None
 
 
 async def list_repositories(
@@ -76,7 +73,7 @@ async def list_repositories(
         namespace=ns,
         count=result.count,
         page=page,
-        next_page=_next_page(result.next, page),
+        next_page=next_page(result.next, page),
         repositories=[RepositorySummary.from_wire(r) for r in result.results],
     )
 
@@ -115,7 +112,7 @@ async def list_tags(
         repository=repository,
         count=result.count,
         page=page,
-        next_page=_next_page(result.next, page),
+        next_page=next_page(result.next, page),
         tags=[TagSummary.from_wire(t) for t in result.results],
     )
 

@@ -30,6 +30,7 @@ from dockerhub_mcp.tools.base import (
     accepted,
     ask,
     hub_errors,
+    next_page,
     state_of,
     why_not,
 )
@@ -55,10 +56,6 @@ def _org(ctx: Context[AppState]) -> tuple[AppState, str]:
     return state, state.settings.username
 
 
-def _next(next_url: str | None, page: int) -> int | None:
-    return page + 1 if next_url else None
-
-
 async def list_org_members(
     ctx: Context[AppState],
     search: Annotated[str | None, Field(max_length=100, description="Part of a username, name or email.")] = None,
@@ -74,7 +71,7 @@ async def list_org_members(
         organization=org,
         count=found.count,
         page=page,
-        next_page=_next(found.next, page),
+        next_page=next_page(found.next, page),
         members=[Member.from_wire(m) for m in found.results],
     )
 
@@ -88,7 +85,7 @@ async def list_teams(ctx: Context[AppState], page: Page = 1, page_size: PageSize
         organization=org,
         count=found.count,
         page=page,
-        next_page=_next(found.next, page),
+        next_page=next_page(found.next, page),
         teams=[Team.from_wire(g) for g in found.results],
     )
 
@@ -105,7 +102,7 @@ async def list_team_members(
         team=team,
         count=found.count,
         page=page,
-        next_page=_next(found.next, page),
+        next_page=next_page(found.next, page),
         members=[Member.from_wire(m) for m in found.results],
     )
 
